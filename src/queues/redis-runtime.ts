@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { checkRedisSafety, connectOrExplain, type RedisHealth } from './redis-connection.js';
+import { type RedisServerHandle, startRedisServer } from './redis-server.js';
+
+/**
+ * The Redis a Tailor process talks to: REDIS_URL when set; otherwise the embedded server under
+ * `<home>/redis/`, started by the first Tailor process and joined by the others (its address is
+ * in `server.json`), stopped by the process that started it.
+ */
+export interface RedisRuntime {
+  url: string;
+  client: Redis;
+  health: RedisHealth;
+  /** True when this process started the embedded server (and stops it on close). */
+  owned: boolean;
+  server?: RedisServerHandle;
+  close(): Promise<void>;
+}
+
+interface ServerRecord {
+  url: string;
+  pid: number;
+}
+
+export async function openRedis(options: { home: string; url?: string }): Promise<RedisRuntime> {
+  const explicit = options.url ?? process.env.REDIS_URL;
+  if (explicit) return connect(explicit, undefined);
+
+  const dataDir = join(options.home, 'redis');
+  const recordPath = join(dataDir, 'server.json');
+  const existing = readRecord(recordPath);
+  if (existing && isAlive(existing.pid)) {
+    try {
+      return await connect(existing.url, undefined);
+    } catch {
+      // stale record: start a new server below
+    }
+  }
+  const server = await startRedisServer({ dataDir });
+  writeFileSync(recordPath, JSON.stringify({ url: server.url, pid: server.process.pid }));
+  try {
+    return await connect(server.url, { server, recordPath });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function connect(
+  url: string,
+  owner: { server: RedisServerHandle; recordPath: string } | undefined,
+): Promise<RedisRuntime> {
+  const client = await connectOrExplain(url);
+  let health: RedisHealth;
+  try {
+    health = await checkRedisSafety(client);
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  return {
+    url,
+    client,
+    health,
+    owned: Boolean(owner),
+    server: owner?.server,
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+      if (owner) {
+        await owner.server.stop();
+        rmSync(owner.recordPath, { force: true });
+      }
+    },
+  };
+}
+
+function readRecord(path: string): ServerRecord | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ServerRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,120 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/**
+ * A private redis-server child process with the settings Tailor needs to never lose a job:
+ * AOF on (appendfsync everysec: at most about one second of writes lost on a host crash,
+ * none on a process crash), no eviction, no RDB snapshots, bound to loopback.
+ */
+export interface RedisServerOptions {
+  dataDir: string;
+  port?: number;
+  appendfsync?: 'always' | 'everysec' | 'no';
+  /** Extra `--name value` arguments (e.g. cluster mode in tests). */
+  extraArgs?: string[];
+}
+
+export interface RedisServerHandle {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Graceful shutdown (SIGTERM: redis fsyncs the AOF before it exits). */
+  stop(): Promise<void>;
+}
+
+export class RedisServerMissingError extends Error {
+  constructor() {
+    super(
+      'redis-server is not installed: run `bash ops/setup.sh` (installs it with apt-get) or set REDIS_URL to an existing Redis',
+    );
+    this.name = 'RedisServerMissingError';
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export function redisServerArgs(options: RedisServerOptions & { port: number }): string[] {
+  return [
+    '--port', String(options.port),
+    '--bind', '127.0.0.1',
+    '--dir', options.dataDir,
+    '--appendonly', 'yes',
+    '--appendfsync', options.appendfsync ?? 'everysec',
+    '--maxmemory-policy', 'noeviction',
+    '--save', '',
+    '--daemonize', 'no',
+    '--loglevel', 'warning',
+    ...(options.extraArgs ?? []),
+  ]; // biome-ignore format: one flag per pair reads best
+}
+
+export async function startRedisServer(options: RedisServerOptions): Promise<RedisServerHandle> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const child = spawn('redis-server', redisServerArgs({ ...options, port }), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000);
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ENOENT' ? new RedisServerMissingError() : error),
+    );
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}: ${stderr.trim()}`)));
+  });
+  spawnError.catch(() => {});
+  await Promise.race([waitForPing(port), spawnError]);
+  const url = `redis://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    process: child,
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      // AOF loading answers LOADING to commands: wait until it is really ready.
+      if ((await client.ping()) === 'PONG') return;
+    } catch {
+      // not up yet
+    } finally {
+      client.disconnect();
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolveStop) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolveStop();
+    });
+    child.kill('SIGTERM');
+  });
+}
