@@ -126,6 +126,25 @@ export class CampaignStore {
     await this.redis.multi().hset(runKeys(runId).stats, values).expire(runKeys(runId).stats, this.retentionSeconds).exec();
   }
 
+  /**
+   * Counts reported by one chunk job of a stage. Stored per chunk (not incremented), so a
+   * retried job overwrites its own numbers instead of counting twice.
+   */
+  async setChunkStats(runId: string, stage: string, chunk: number, counts: Record<string, number>): Promise<void> {
+    const key = runKeys(runId).chunkStats;
+    await this.redis.multi().hset(key, `${stage}:${chunk}`, JSON.stringify(counts)).expire(key, this.retentionSeconds).exec();
+  }
+
+  async chunkTotals(runId: string, stage: string): Promise<Record<string, number>> {
+    const hash = await this.redis.hgetall(runKeys(runId).chunkStats);
+    const totals: Record<string, number> = {};
+    for (const [field, json] of Object.entries(hash)) {
+      if (!field.startsWith(`${stage}:`)) continue;
+      for (const [name, n] of Object.entries(JSON.parse(json) as Record<string, number>)) totals[name] = (totals[name] ?? 0) + n;
+    }
+    return totals;
+  }
+
   async stats(runId: string): Promise<Record<string, number>> {
     const hash = await this.redis.hgetall(runKeys(runId).stats);
     return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, Number(v)]));

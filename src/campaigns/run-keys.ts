@@ -11,6 +11,7 @@ export const runKeys = (runId: string) => {
     prediction: (chunk: number) => `${base}:pred:${chunk}`,
     copy: `${base}:copy`,
     stats: `${base}:stats`,
+    chunkStats: `${base}:chunk-stats`,
   };
 };
 

@@ -17,8 +17,6 @@ export const AudienceSchema = z
     /** Only customers with no order for at least this many days (re-engagement). */
     lapsedForDays: z.number().positive().optional(),
     countries: z.array(z.string().min(1)).optional(),
-    /** At most this many recipients (the first by snapshot order), e.g. for a test send. */
-    limit: z.number().int().positive().optional(),
   })
   .strict();
 
@@ -57,6 +55,8 @@ export const CampaignSpecSchema = z
       .object({ method: z.enum(['rfm-quantile', 'kmeans']).default('rfm-quantile'), k: z.number().int().min(2).max(20).optional() })
       .strict()
       .default({ method: 'rfm-quantile' }),
+    /** ISO 4217 currency of the dataset's prices, for display. */
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP').default('USD'),
     /** Products shown per customer. */
     products: z.number().int().min(1).max(6).default(3),
     personalisation: z.enum(['segment', 'customer']).default('segment'),

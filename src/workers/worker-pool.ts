@@ -1,0 +1,86 @@
+import { type Job, type Processor, Worker } from 'bullmq';
+import type { QueueName } from '../queues/queue-names.js';
+import { campaignProcessor } from './campaign-processor.js';
+import { dispatchChunkProcessor, dispatchPlanProcessor } from './dispatch-processor.js';
+import { generateProcessor } from './generate-processor.js';
+import { predictProcessor } from './predict-processor.js';
+import { segmentProcessor } from './segment-processor.js';
+import type { StageContext } from './stage-context.js';
+import { JOB } from '../queues/job-payloads.js';
+
+export const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
+  campaigns: 4,
+  segment: 1,
+  predict: 2,
+  generate: 1,
+  dispatch: 4,
+};
+
+/** Lock durations above each stage's p99 job time, so a busy job is not taken for stalled. */
+const LOCK_MS: Record<QueueName, number> = {
+  campaigns: 30_000,
+  segment: 300_000,
+  predict: 120_000,
+  generate: 600_000,
+  dispatch: 60_000,
+};
+
+function processorFor(queue: QueueName, context: StageContext): Processor {
+  switch (queue) {
+    case 'campaigns':
+      return campaignProcessor(context);
+    case 'segment':
+      return segmentProcessor(context);
+    case 'predict':
+      return predictProcessor(context);
+    case 'generate':
+      return generateProcessor(context);
+    case 'dispatch': {
+      const plan = dispatchPlanProcessor(context);
+      const chunk = dispatchChunkProcessor(context);
+      return (job: Job, token?: string) => (job.name === JOB.dispatchPlan ? plan(job, token) : chunk(job));
+    }
+  }
+}
+
+export interface WorkerPool {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+/**
+ * BullMQ workers for the given queues in this process. close() stops taking jobs and waits
+ * for the ones in flight, so SIGTERM never abandons a half-sent chunk.
+ */
+export function startWorkers(
+  context: StageContext,
+  options: { queues: QueueName[]; concurrency?: Partial<Record<QueueName, number>> },
+): WorkerPool {
+  const workers = options.queues.map((queue) => {
+    const worker = new Worker(queue, processorFor(queue, context), {
+      connection: context.redis,
+      prefix: context.queues.prefix,
+      concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
+      lockDuration: LOCK_MS[queue],
+      // A killed worker leaves its jobs stalled; let them be picked up again a few times.
+      maxStalledCount: 5,
+    });
+    worker.on('failed', (job, error) => {
+      if (!job || job.name === JOB.dispatchChunk) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
+      if (final && typeof job.data?.runId === 'string') {
+        void context.store
+          .updateRun(job.data.runId, { state: 'failed', error: `${queue}: ${error.message}`, finishedAt: new Date().toISOString() })
+          .catch(() => {});
+      }
+    });
+    worker.on('error', () => {}); // connection errors: BullMQ reconnects; jobs report their own failures
+    return worker;
+  });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
