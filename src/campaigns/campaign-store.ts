@@ -9,6 +9,7 @@ import {
   encodePredictionChunk,
   type PredictionChunk,
 } from './chunk-codec.js';
+import type { SegmentKey } from './copy-plan.js';
 import { campaignIndexKey, campaignKey, runKeys } from './run-keys.js';
 
 export type RunState = 'queued' | 'running' | 'reviewed' | 'dispatching' | 'completed' | 'failed' | 'cancelled';
@@ -174,6 +175,16 @@ export class CampaignStore {
     const binary = await this.redis.getBuffer(runKeys(runId).prediction(chunk));
     if (!binary) throw new Error(`predictions of run ${runId} chunk ${chunk} are missing`);
     return decodePredictionChunk(binary, start);
+  }
+
+  async saveSegmentProducts(runId: string, products: Map<SegmentKey, number[]>): Promise<void> {
+    await this.redis.set(runKeys(runId).segmentProducts, JSON.stringify([...products]), 'EX', this.retentionSeconds);
+  }
+
+  async loadSegmentProducts(runId: string): Promise<Map<SegmentKey, number[]>> {
+    const json = await this.redis.get(runKeys(runId).segmentProducts);
+    if (!json) throw new Error(`segment products of run ${runId} are missing: the generate stage has not finished`);
+    return new Map(JSON.parse(json) as [SegmentKey, number[]][]);
   }
 
   async saveCopy(runId: string, results: CopyResult[]): Promise<void> {

@@ -12,6 +12,42 @@ export const GENERIC_SEGMENT: Pick<SegmentProfile, 'name' | 'description'> = {
   description: 'All customers; our most popular products, no personal profile used.',
 };
 
+/** Key of a segment's product set; 'generic' for customers who are not profiled. */
+export type SegmentKey = number | 'generic';
+
+export function segmentKeyOf(audience: number, segmentId: number): SegmentKey {
+  return audience !== AUDIENCE.profiled || segmentId < 0 ? 'generic' : segmentId;
+}
+
+/**
+ * With `segment` personalisation the copy of a segment features the products its members are
+ * most often predicted to buy next (each mail's product cards stay the customer's own), so a
+ * campaign costs one generation per segment × channel whatever the audience size. Counts the
+ * top predicted products per segment; call add() per customer, then top().
+ */
+export class SegmentProductTally {
+  private readonly counts = new Map<SegmentKey, Map<number, number>>();
+
+  add(segment: SegmentKey, productRow: ArrayLike<number>): void {
+    let counts = this.counts.get(segment);
+    if (!counts) this.counts.set(segment, (counts = new Map()));
+    for (let j = 0; j < productRow.length && j < COPY_KEY_PRODUCTS; j++) {
+      const p = productRow[j];
+      if (p !== NO_PRODUCT) counts.set(p, (counts.get(p) ?? 0) + 1);
+    }
+  }
+
+  /** Most frequent first; ties by product index, so the result is deterministic. */
+  top(): Map<SegmentKey, number[]> {
+    const out = new Map<SegmentKey, number[]>();
+    for (const [segment, counts] of this.counts) {
+      const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, COPY_KEY_PRODUCTS);
+      out.set(segment, ranked.map(([p]) => p));
+    }
+    return out;
+  }
+}
+
 export interface CustomerCopyInput {
   spec: CampaignSpec;
   channel: Channel;
@@ -21,6 +57,8 @@ export interface CustomerCopyInput {
   profiles: Map<number, SegmentProfile>;
   /** The customer's predicted product indices (NO_PRODUCT padded). */
   productRow: ArrayLike<number>;
+  /** Products featured in each segment's copy (see SegmentProductTally). */
+  segmentProducts: Map<SegmentKey, number[]>;
   catalogue: ProductRecord[];
   customer?: CustomerRecord;
 }
@@ -30,17 +68,22 @@ export interface CustomerCopyInput {
  * key dispatch looks up is by construction the key generate wrote.
  */
 export function copyRequestFor(input: CustomerCopyInput): CopyRequest {
-  const generic = input.audience !== AUDIENCE.profiled || input.segmentId < 0;
-  const profile = generic ? undefined : input.profiles.get(input.segmentId);
+  const segmentKey = segmentKeyOf(input.audience, input.segmentId);
+  const profile = segmentKey === 'generic' ? undefined : input.profiles.get(segmentKey);
   const segment = profile ? { name: profile.name, description: profile.description } : GENERIC_SEGMENT;
-  const productIndices: number[] = [];
-  for (let j = 0; j < input.productRow.length && productIndices.length < COPY_KEY_PRODUCTS; j++) {
-    if (input.productRow[j] !== NO_PRODUCT) productIndices.push(input.productRow[j]);
+  const personal = input.spec.personalisation === 'customer' && segmentKey !== 'generic' && input.customer;
+  let productIndices: number[];
+  if (personal) {
+    productIndices = [];
+    for (let j = 0; j < input.productRow.length && productIndices.length < COPY_KEY_PRODUCTS; j++) {
+      if (input.productRow[j] !== NO_PRODUCT) productIndices.push(input.productRow[j]);
+    }
+  } else {
+    productIndices = input.segmentProducts.get(segmentKey) ?? [];
   }
   const products = productIndices.map((p) => input.catalogue[p]);
-  const personal = input.spec.personalisation === 'customer' && !generic && input.customer;
   const key = copyKey({
-    segmentId: profile ? profile.id : 'generic',
+    segmentId: segmentKey,
     productIds: products.map((p) => p.id),
     channel: input.channel,
     customerId: personal ? input.customer?.id : undefined,

@@ -10,6 +10,7 @@ export const runKeys = (runId: string) => {
     assignments: `${base}:assign`,
     prediction: (chunk: number) => `${base}:pred:${chunk}`,
     copy: `${base}:copy`,
+    segmentProducts: `${base}:segment-products`,
     stats: `${base}:stats`,
     chunkStats: `${base}:chunk-stats`,
   };

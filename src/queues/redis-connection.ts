@@ -45,13 +45,18 @@ export async function connectOrExplain(url: string, timeoutMs = 3_000): Promise<
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
   });
+  // ioredis rejects with a generic "Connection is closed"; the socket error says why.
+  let socketError: NodeJS.ErrnoException | undefined;
+  client.on('error', (error: NodeJS.ErrnoException) => {
+    socketError ??= error;
+  });
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
     client.disconnect();
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new RedisUnavailableError(url, code ?? (error as Error).message);
+    const cause = socketError ?? (error as NodeJS.ErrnoException);
+    throw new RedisUnavailableError(url, cause.code ?? cause.message);
   }
   client.disconnect();
   return createRedisClient(url);

@@ -74,11 +74,12 @@ export function dispatchChunkProcessor(context: StageContext) {
     const snapshot = await context.snapshots.get(run.dataset, run.snapshotVersion);
     const predictChunk = Math.floor(start / PREDICT_CHUNK);
     const predictStart = predictChunk * PREDICT_CHUNK;
-    const [customers, catalogue, segments, prediction] = await Promise.all([
+    const [customers, catalogue, segments, prediction, segmentProducts] = await Promise.all([
       snapshot.customers(start, end),
       snapshot.products(),
       context.store.loadSegments(runId),
       context.store.loadPrediction(runId, predictChunk, predictStart),
+      context.store.loadSegmentProducts(runId),
     ]);
     const profiles = new Map(segments.result.profiles.map((p) => [p.id, p]));
     const { batch, audience } = prediction;
@@ -99,6 +100,7 @@ export function dispatchChunkProcessor(context: StageContext) {
           segmentId,
           profiles,
           productRow,
+          segmentProducts,
           catalogue,
           customer: customers[i],
         });

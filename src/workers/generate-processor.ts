@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
-import { copyRequestFor } from '../campaigns/copy-plan.js';
+import { copyRequestFor, SegmentProductTally, segmentKeyOf } from '../campaigns/copy-plan.js';
 import type { CopyRequest } from '../generation/copywriter.js';
 import { chunkRanges, PREDICT_CHUNK } from '../queues/campaign-flow.js';
 import { GeneratePayload } from '../queues/job-payloads.js';
@@ -26,8 +26,21 @@ export function generateProcessor(context: StageContext) {
     const profiles = new Map(segments.profiles.map((p) => [p.id, p]));
     const personal = run.spec.personalisation === 'customer';
 
+    // Two passes over the predictions: the segments' featured products, then the copy requests.
+    const ranges = chunkRanges(run.customers, PREDICT_CHUNK);
+    const tally = new SegmentProductTally();
+    for (const range of ranges) {
+      const { batch, audience } = await context.store.loadPrediction(runId, range.chunk, range.start);
+      for (let i = 0; i < batch.length; i++) {
+        if (audience[i] === AUDIENCE.outside) continue;
+        tally.add(segmentKeyOf(audience[i], assignments[range.start + i]), batch.products.subarray(i * batch.k, (i + 1) * batch.k));
+      }
+    }
+    const segmentProducts = tally.top();
+    await context.store.saveSegmentProducts(runId, segmentProducts);
+
     const pending = new Map<string, CopyRequest>();
-    for (const range of chunkRanges(run.customers, PREDICT_CHUNK)) {
+    for (const range of ranges) {
       const { batch, audience } = await context.store.loadPrediction(runId, range.chunk, range.start);
       const customers = personal ? await snapshot.customers(range.start, range.end) : undefined;
       for (let i = 0; i < batch.length; i++) {
@@ -40,6 +53,7 @@ export function generateProcessor(context: StageContext) {
             segmentId: assignments[range.start + i],
             profiles,
             productRow: batch.products.subarray(i * batch.k, (i + 1) * batch.k),
+            segmentProducts,
             catalogue,
             customer: customers?.[i],
           });
@@ -50,7 +64,10 @@ export function generateProcessor(context: StageContext) {
 
     const existing = await context.store.loadCopy(runId, [...pending.keys()]);
     const todo = [...pending.values()].filter((r) => !existing.has(r.key));
-    const copywriter = await context.methods.copywriter(run.spec.currency);
+    const { copywriter, usage } = await context.methods.copywriter(
+      run.spec.currency,
+      catalogue.map((p) => p.title),
+    );
     let model = 0;
     let fallback = 0;
     for (const r of existing.values()) r.source === 'model' ? model++ : fallback++;
@@ -62,7 +79,8 @@ export function generateProcessor(context: StageContext) {
     }
     await context.store.setChunkStats(runId, 'generate', 0, {
       copyKeys: pending.size,
-      generateCalls: todo.length,
+      generateCalls: usage().generations,
+      generatedTokens: usage().generatedTokens,
       reused: existing.size,
       copyModel: model,
       copyFallback: fallback,

@@ -40,7 +40,7 @@ export function createStageContext(options: {
     store: new CampaignStore(options.redis),
     home: options.home,
     snapshots: new SnapshotCache(options.home),
-    methods: new StageMethods(options.home),
+    methods: new StageMethods(options.home, options.redis),
     delivery: new DeliveryServices(options.redis, {
       transport,
       outboxDir: options.delivery?.outboxDir ?? join(options.home, 'outbox'),

@@ -56,14 +56,19 @@ export function startWorkers(
   context: StageContext,
   options: { queues: QueueName[]; concurrency?: Partial<Record<QueueName, number>> },
 ): WorkerPool {
+  // Shorter locks make a killed worker's jobs come back sooner (tests, chaos runs); the
+  // defaults suit production, where a busy stage must never look stalled.
+  const lockOverride = positiveEnv('TAILOR_LOCK_DURATION_MS');
+  const stalledInterval = positiveEnv('TAILOR_STALLED_INTERVAL_MS');
   const workers = options.queues.map((queue) => {
     const worker = new Worker(queue, processorFor(queue, context), {
       connection: context.redis,
       prefix: context.queues.prefix,
       concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
-      lockDuration: LOCK_MS[queue],
+      lockDuration: lockOverride ?? LOCK_MS[queue],
       // A killed worker leaves its jobs stalled; let them be picked up again a few times.
       maxStalledCount: 5,
+      ...(stalledInterval ? { stalledInterval } : {}),
     });
     worker.on('failed', (job, error) => {
       if (!job || job.name === JOB.dispatchChunk) return;
@@ -83,4 +88,12 @@ export function startWorkers(
       await Promise.all(workers.map((w) => w.close()));
     },
   };
+}
+
+function positiveEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (!raw) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (milliseconds)`);
+  return value;
 }

@@ -14,6 +14,7 @@ export interface ReceivedMail {
  */
 export async function startSmtpSink(
   answer?: (to: string) => { code: number; message: string } | undefined,
+  options: { delayMs?: number } = {},
 ): Promise<{ url: string; port: number; mails: ReceivedMail[]; stop(): Promise<void> }> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
@@ -33,6 +34,7 @@ export async function startSmtpSink(
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
+        if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
         const raw = Buffer.concat(chunks).toString('utf8');
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
