@@ -93,7 +93,7 @@ export function copyRequestFor(input: CustomerCopyInput): CopyRequest {
     channel: input.channel,
     brand: { name: input.spec.brand.name, voice: input.spec.brand.voice },
     segment,
-    products: products.map((p) => ({ title: p.title, price: p.price, url: p.url })),
+    products: products.map((p) => ({ title: p.title, price: p.price, url: p.url, description: p.description || undefined })),
     customer: personal && input.customer ? { firstName: input.customer.firstName, country: input.customer.country } : undefined,
   };
 }

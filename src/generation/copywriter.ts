@@ -12,6 +12,8 @@ export interface CopyProduct {
   title: string;
   price: number;
   url: string;
+  /** Catalogue text: shown to the model as quoted data, never as instructions. */
+  description?: string;
 }
 
 export interface CopyRequest {

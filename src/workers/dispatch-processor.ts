@@ -153,11 +153,20 @@ export function dispatchChunkProcessor(context: StageContext) {
         ledger: context.delivery.ledger,
         suppression: context.delivery.suppression,
         transport: context.delivery.transport(),
-        // sentBefore: Date.parse(run.createdAt),
+        runStartedAt: Date.parse(run.createdAt),
       });
-      counts.sent = result.sent;
-      for (const [reason, n] of Object.entries(result.skipped)) counts[`skipped:${reason}`] = n;
-      for (const [code, n] of Object.entries(result.failed)) counts[`failed:${code}`] = n;
+      // Every audience member of the chunk is counted once: what this attempt did, plus what
+      // the ledger already held (earlier attempts of this run, or earlier runs: already-sent).
+      const add = (name: string, n: number) => {
+        counts[name] = (counts[name] ?? 0) + n;
+      };
+      add('sent', result.sent + (result.done.sent ?? 0));
+      for (const [reason, n] of Object.entries(result.skipped)) add(`skipped:${reason}`, n);
+      for (const [code, n] of Object.entries(result.failed)) add(`failed:${code}`, n);
+      for (const [state, n] of Object.entries(result.done)) {
+        if (state === 'already-sent') add('skipped:already-sent', n);
+        else if (state !== 'sent') add(state, n);
+      }
     }
     if (spec.channels.includes('ads')) {
       const rows: AdExportRow[] = plans

@@ -1,0 +1,80 @@
+import type { Channel } from '../generation/copywriter.js';
+import { buildEmailHeaders, type EmailHeaders, type Sender } from './email-headers.js';
+import type { RenderedEmail } from './email-templates.js';
+import { addressDomain, MessageInputError, validateEmailAddress } from './header-safety.js';
+import { deliveryHash, messageIdFor } from './message-id.js';
+import { composeMime } from './mime-message.js';
+
+/**
+ * A message ready for any transport. `envelope` and `raw` are exactly the nodemailer message
+ * options a transport hands to `sendMail` (nodemailer then only speaks SMTP); `headers` is kept
+ * for inspection and tests.
+ */
+export interface EmailMessage {
+  campaignId: string;
+  customerId: string;
+  messageId: string;
+  envelope: { from: string; to: string };
+  headers: EmailHeaders;
+  /** The complete RFC 5322 message, CRLF line breaks, 7-bit. */
+  raw: Buffer;
+}
+
+export interface EmailMessageInput {
+  campaignId: string;
+  customerId: string;
+  /** Only `email` travels by mail; kept in the key so the Message-ID matches the ledger's field. */
+  channel?: Extract<Channel, 'email'>;
+  sender: Sender;
+  recipient: { address: string; name?: string };
+  rendered: RenderedEmail;
+  unsubscribeUrl: string;
+  /** The Date header; now when absent. */
+  date?: Date;
+}
+
+/** Bytes of one body part; a larger body is refused (a template or copy gone wrong). */
+export const MAX_BODY_CHARS = 1_000_000;
+
+/** Builds one marketing mail: validated headers, deterministic Message-ID, MIME composed. */
+export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
+  const fromAddress = validateEmailAddress(input.sender.address, 'sender.address');
+  const toAddress = validateEmailAddress(input.recipient.address, 'recipient.address');
+  const key = {
+    campaignId: input.campaignId,
+    customerId: input.customerId,
+    channel: input.channel ?? 'email',
+  };
+  const messageId = messageIdFor(key, addressDomain(fromAddress));
+  const headers = buildEmailHeaders({
+    campaignId: input.campaignId,
+    messageId,
+    sender: input.sender,
+    recipient: { address: toAddress, name: input.recipient.name },
+    subject: input.rendered.subject,
+    unsubscribeUrl: input.unsubscribeUrl,
+    date: input.date ?? new Date(),
+  });
+  for (const part of ['text', 'html'] as const) {
+    if (input.rendered[part].length > MAX_BODY_CHARS) {
+      throw new MessageInputError(
+        part,
+        `is ${input.rendered[part].length} characters; at most ${MAX_BODY_CHARS}`,
+      );
+    }
+  }
+  const raw = composeMime(headers, {
+    text: input.rendered.text,
+    html: input.rendered.html,
+    // '=_' never occurs in quoted-printable output, so the boundary cannot collide with a body.
+    boundary: `=_tailor_${deliveryHash(key)}`,
+  });
+  return {
+    campaignId: input.campaignId,
+    customerId: input.customerId,
+    messageId,
+    envelope: { from: fromAddress, to: toAddress },
+    headers,
+    raw,
+  };
+}

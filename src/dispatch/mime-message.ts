@@ -1,0 +1,57 @@
+import type { EmailHeaders } from './email-headers.js';
+import { encodeQuotedPrintableBytes, foldHeader } from './mime-encoding.js';
+
+/**
+ * Composes a multipart/alternative message (text, then HTML, both quoted-printable UTF-8).
+ *
+ * Why not nodemailer's MailComposer: on this 2-core machine it built about 3,300 messages/s per
+ * core for a 6 kB marketing mail (header normalisation, streams per part, random boundaries),
+ * while dispatch must keep up with raw BullMQ at about 16,000 jobs/s on two cores. This composer
+ * handles the one shape Tailor sends; test/dispatch/throughput.ts measures both in one run
+ * (render + build 4 to 6 times faster than render + MailComposer). nodemailer still does
+ * everything on the wire (SMTP, pooling, rate limits, TLS, DKIM) with the message passed as `raw`.
+ */
+
+const HEADER_ORDER: readonly (keyof EmailHeaders)[] = [
+  'From',
+  'Reply-To',
+  'To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'MIME-Version',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-ID',
+  'X-Tailor-Campaign',
+];
+
+export interface MimeBodies {
+  text: string;
+  html: string;
+  /** Multipart boundary: must not occur in the encoded bodies. */
+  boundary: string;
+}
+
+export function composeMime(headers: EmailHeaders, bodies: MimeBodies): Buffer {
+  let head = '';
+  for (const name of HEADER_ORDER) {
+    const value = headers[name];
+    if (value !== undefined) head += `${foldHeader(name, value)}\r\n`;
+  }
+  if (/[^\x20-\x7e\r\n]/.test(head)) throw new Error('bug: a header value is not 7-bit printable');
+  const b = bodies.boundary;
+  const part = (type: string) =>
+    `--${b}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+  // Every header character is ASCII by construction, so latin1 is a byte-for-byte copy.
+  return Buffer.concat([
+    Buffer.from(
+      `${head}${foldHeader('Content-Type', `multipart/alternative; boundary="${b}"`)}\r\n\r\n${part('text/plain')}`,
+      'latin1',
+    ),
+    encodeQuotedPrintableBytes(bodies.text),
+    Buffer.from(`\r\n${part('text/html')}`, 'latin1'),
+    encodeQuotedPrintableBytes(bodies.html),
+    Buffer.from(`\r\n--${b}--\r\n`, 'latin1'),
+  ]);
+}

@@ -1,0 +1,54 @@
+import nodemailer from 'nodemailer';
+import { classifyDeliveryError } from './delivery-errors.js';
+import type { EmailMessage } from './email-message.js';
+import type { DeliveryReceipt, MailTransport } from './transport.js';
+
+export interface StreamTransportOptions {
+  /**
+   * `nodemailer` (default): the message goes through nodemailer's streamTransport, the same
+   * sendMail path SMTP takes minus the network, and its bytes are counted. `count`: only the
+   * composed message's bytes are counted, for measuring composition alone.
+   */
+  via?: 'nodemailer' | 'count';
+  concurrency?: number;
+}
+
+/** For benchmarks: builds the full message, counts its bytes and drops it. Delivers nowhere. */
+export class StreamTransport implements MailTransport {
+  readonly kind = 'stream';
+  readonly exactlyOnce = true;
+  readonly concurrency: number;
+  private readonly mailer?: ReturnType<typeof nodemailer.createTransport>;
+  private counted = { messages: 0, bytes: 0 };
+
+  constructor(options: StreamTransportOptions = {}) {
+    this.concurrency = options.concurrency ?? 32;
+    if ((options.via ?? 'nodemailer') === 'nodemailer') {
+      this.mailer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+    }
+  }
+
+  async send(message: EmailMessage): Promise<DeliveryReceipt> {
+    let bytes = message.raw.length;
+    if (this.mailer) {
+      try {
+        const info = await this.mailer.sendMail({ envelope: message.envelope, raw: message.raw });
+        bytes = (info.message as Buffer).length;
+      } catch (error) {
+        throw classifyDeliveryError(error);
+      }
+    }
+    this.counted.messages++;
+    this.counted.bytes += bytes;
+    return { accepted: [message.envelope.to], response: `built ${bytes} bytes`, duplicate: false, bytes };
+  }
+
+  /** Messages and bytes built so far. */
+  stats(): { messages: number; bytes: number } {
+    return { ...this.counted };
+  }
+
+  async close(): Promise<void> {
+    this.mailer?.close();
+  }
+}

@@ -1,0 +1,54 @@
+import { MessageInputError } from './header-safety.js';
+
+/**
+ * Builds the URL a recipient opens (or a mailbox provider POSTs to) to unsubscribe. A parameter
+ * of message building, so the signed-token version (issue 11) replaces it without touching the
+ * rest of dispatch.
+ */
+export type UnsubscribeUrlBuilder = (baseUrl: string, campaignId: string, customerId: string) => string;
+
+/** Longest URL accepted in a header; keeps every header line within RFC 5322's 998 characters. */
+export const MAX_HEADER_URL = 900;
+
+/**
+ * `<base>/u?c=<campaignId>&u=<customerId>`: unsigned for now; nothing answers it until the
+ * one-click endpoint exists.
+ */
+export const unsubscribeUrl: UnsubscribeUrlBuilder = (baseUrl, campaignId, customerId) => {
+  const base = parseWebUrl(baseUrl, 'unsubscribe base URL');
+  const url = new URL('u', base.href.endsWith('/') ? base : `${base.href}/`);
+  url.searchParams.set('c', campaignId);
+  url.searchParams.set('u', customerId);
+  return url.href;
+};
+
+/**
+ * An http(s) URL without credentials, as a URL, or a MessageInputError naming the field.
+ * RFC 8058 one-click needs https; plain http is accepted for local demos.
+ */
+export function parseWebUrl(value: string, field: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new MessageInputError(field, `${JSON.stringify(String(value)).slice(0, 80)} is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new MessageInputError(field, `must be an http(s) URL, not ${url.protocol}`);
+  }
+  if (url.username || url.password) throw new MessageInputError(field, 'must not carry credentials');
+  if (url.href.length > MAX_HEADER_URL) {
+    throw new MessageInputError(field, `is ${url.href.length} characters long; at most ${MAX_HEADER_URL}`);
+  }
+  return url;
+}
+
+/** The URL when it is a safe http(s) link for an href, else '' (the template then shows no link). */
+export function safeLinkUrl(value: string | undefined): string {
+  if (!value) return '';
+  try {
+    return parseWebUrl(value, 'link').href;
+  } catch {
+    return '';
+  }
+}
