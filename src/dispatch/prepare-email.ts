@@ -56,7 +56,7 @@ export function prepareEmail(
       copy,
       products: products.slice(0, campaign.productCards ?? 3).map((product) => ({
         title: displayTitle(product.title),
-        price: priceText(product.price, campaign.currency),
+        price: formatPrice(product.price, campaign.currency),
         url: product.url,
       })),
       unsubscribeUrl: link,
@@ -107,18 +107,4 @@ export function prepareEmails(
     }
   }
   return { messages, skips };
-}
-
-// formatPrice builds an Intl.NumberFormat per call, which was a third of the time per mail:
-// one formatter per currency, same output.
-const priceFormats = new Map<string, Intl.NumberFormat>();
-
-function priceText(price: number, currency: string | undefined): string {
-  if (!currency || !Number.isFinite(price)) return formatPrice(price, currency);
-  let format = priceFormats.get(currency);
-  if (!format) {
-    format = new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2 });
-    priceFormats.set(currency, format);
-  }
-  return format.format(price);
 }

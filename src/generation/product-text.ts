@@ -67,14 +67,18 @@ export function shortenTitle(title: string, maxChars: number): string {
 }
 
 /** A price as the copy shows it: "12.75", or "£12.75" with a currency code. */
+// Building an Intl.NumberFormat costs far more than using one: one per currency per process.
+const priceFormats = new Map<string, Intl.NumberFormat>();
+
 export function formatPrice(price: number, currency?: string): string {
   if (!Number.isFinite(price)) return '';
-  if (currency) {
-    return new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2 }).format(
-      price,
-    );
+  if (!currency) return price.toFixed(2);
+  let format = priceFormats.get(currency);
+  if (!format) {
+    format = new Intl.NumberFormat('en-GB', { style: 'currency', currency, minimumFractionDigits: 2 });
+    priceFormats.set(currency, format);
   }
-  return price.toFixed(2);
+  return format.format(price);
 }
 
 /** Words as the body limit counts them: runs of non-space characters. */

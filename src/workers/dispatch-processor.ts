@@ -5,8 +5,7 @@ import type { AdExportRow } from '../dispatch/ad-export.js';
 import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
 import { combineAdExport, writeAdExportPart } from '../dispatch/ad-export.js';
 import { deliverBatch, type PlannedSkip, type PreparedEmail } from '../dispatch/deliver-batch.js';
-import { InvalidAddressError } from '../dispatch/header-safety.js';
-import { prepareEmail } from '../dispatch/prepare-email.js';
+import { type EmailRecipient, prepareEmails } from '../dispatch/prepare-email.js';
 import { ledgerField } from '../dispatch/send-ledger.js';
 import type { AdCopy, EmailCopy } from '../generation/copywriter.js';
 import { chunkRanges, jobIds, PREDICT_CHUNK } from '../queues/campaign-flow.js';
@@ -127,24 +126,24 @@ export function dispatchChunkProcessor(context: StageContext) {
         publicUrl: spec.publicUrl,
         productCards: spec.products,
       };
+      const recipients: EmailRecipient[] = [];
       for (const plan of plans) {
         const customer = customers[plan.i];
         const field = ledgerField(customer.id, 'email');
-        if (!customer.consent) {
-          skips.push({ field, reason: 'no-consent' });
-          continue;
+        if (!customer.consent) skips.push({ field, reason: 'no-consent' });
+        else if (customer.profilingObjection && spec.objectors === 'skip') skips.push({ field, reason: 'profiling-objection' });
+        else {
+          const products = plan.products.filter((p) => p < catalogue.length).map((p) => catalogue[p]);
+          recipients.push({ customer, copy: copy.get(plan.email as string)?.copy as EmailCopy, products });
         }
-        if (customer.profilingObjection && spec.objectors === 'skip') {
-          skips.push({ field, reason: 'profiling-objection' });
-          continue;
-        }
-        const products = plan.products.filter((p) => p < catalogue.length).map((p) => catalogue[p]);
-        try {
-          messages.push(prepareEmail(campaign, customer, copy.get(plan.email as string)?.copy as EmailCopy, products));
-        } catch (error) {
-          if (!(error instanceof InvalidAddressError)) throw new UnrecoverableError((error as Error).message);
-          skips.push({ field, reason: 'invalid-email' });
-        }
+      }
+      try {
+        const prepared = prepareEmails(campaign, recipients);
+        messages.push(...prepared.messages);
+        skips.push(...prepared.skips);
+      } catch (error) {
+        // A template or sender problem is wrong for every customer: retrying cannot help.
+        throw new UnrecoverableError((error as Error).message);
       }
       const result = await deliverBatch({
         campaignId: run.campaignId,
