@@ -21,8 +21,10 @@ export function selectAudience(
   for (let i = 0; i < customers.length; i++) {
     const orders = aggregates.orders[i];
     if (orders < audience.minOrders) continue;
-    const daysSinceLast = orders > 0 ? (referenceTime - aggregates.lastOrderAt[i]) / DAY_MS : Number.POSITIVE_INFINITY;
-    if (audience.lastOrderWithinDays !== undefined && !(daysSinceLast <= audience.lastOrderWithinDays)) continue;
+    const daysSinceLast =
+      orders > 0 ? (referenceTime - aggregates.lastOrderAt[i]) / DAY_MS : Number.POSITIVE_INFINITY;
+    if (audience.lastOrderWithinDays !== undefined && !(daysSinceLast <= audience.lastOrderWithinDays))
+      continue;
     if (audience.lapsedForDays !== undefined && !(daysSinceLast >= audience.lapsedForDays)) continue;
     if (countries && !countries.has(customers[i].country.toLowerCase())) continue;
     out[i] = customers[i].profilingObjection || orders === 0 ? AUDIENCE.generic : AUDIENCE.profiled;

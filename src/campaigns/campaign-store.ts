@@ -12,7 +12,14 @@ import {
 import type { SegmentKey } from './copy-plan.js';
 import { campaignIndexKey, campaignKey, runKeys } from './run-keys.js';
 
-export type RunState = 'queued' | 'running' | 'reviewed' | 'dispatching' | 'completed' | 'failed' | 'cancelled';
+export type RunState =
+  | 'queued'
+  | 'running'
+  | 'reviewed'
+  | 'dispatching'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
 
 /** One run of a campaign: what it read, how far it got, which methods it used. */
 export interface RunRecord {
@@ -124,16 +131,29 @@ export class CampaignStore {
   }
 
   async setStats(runId: string, values: Record<string, number | string>): Promise<void> {
-    await this.redis.multi().hset(runKeys(runId).stats, values).expire(runKeys(runId).stats, this.retentionSeconds).exec();
+    await this.redis
+      .multi()
+      .hset(runKeys(runId).stats, values)
+      .expire(runKeys(runId).stats, this.retentionSeconds)
+      .exec();
   }
 
   /**
    * Counts reported by one chunk job of a stage. Stored per chunk (not incremented), so a
    * retried job overwrites its own numbers instead of counting twice.
    */
-  async setChunkStats(runId: string, stage: string, chunk: number, counts: Record<string, number>): Promise<void> {
+  async setChunkStats(
+    runId: string,
+    stage: string,
+    chunk: number,
+    counts: Record<string, number>,
+  ): Promise<void> {
     const key = runKeys(runId).chunkStats;
-    await this.redis.multi().hset(key, `${stage}:${chunk}`, JSON.stringify(counts)).expire(key, this.retentionSeconds).exec();
+    await this.redis
+      .multi()
+      .hset(key, `${stage}:${chunk}`, JSON.stringify(counts))
+      .expire(key, this.retentionSeconds)
+      .exec();
   }
 
   async chunkTotals(runId: string, stage: string): Promise<Record<string, number>> {
@@ -141,7 +161,8 @@ export class CampaignStore {
     const totals: Record<string, number> = {};
     for (const [field, json] of Object.entries(hash)) {
       if (!field.startsWith(`${stage}:`)) continue;
-      for (const [name, n] of Object.entries(JSON.parse(json) as Record<string, number>)) totals[name] = (totals[name] ?? 0) + n;
+      for (const [name, n] of Object.entries(JSON.parse(json) as Record<string, number>))
+        totals[name] = (totals[name] ?? 0) + n;
     }
     return totals;
   }
@@ -162,13 +183,22 @@ export class CampaignStore {
 
   async loadSegments(runId: string): Promise<{ result: SegmentsResult; assignments: Int16Array }> {
     const keys = runKeys(runId);
-    const [json, binary] = await Promise.all([this.redis.get(keys.segments), this.redis.getBuffer(keys.assignments)]);
-    if (!json || !binary) throw new Error(`segments of run ${runId} are missing: the segment stage has not finished`);
+    const [json, binary] = await Promise.all([
+      this.redis.get(keys.segments),
+      this.redis.getBuffer(keys.assignments),
+    ]);
+    if (!json || !binary)
+      throw new Error(`segments of run ${runId} are missing: the segment stage has not finished`);
     return { result: JSON.parse(json) as SegmentsResult, assignments: decodeAssignments(binary) };
   }
 
   async savePrediction(runId: string, chunk: number, data: PredictionChunk): Promise<void> {
-    await this.redis.set(runKeys(runId).prediction(chunk), encodePredictionChunk(data), 'EX', this.retentionSeconds);
+    await this.redis.set(
+      runKeys(runId).prediction(chunk),
+      encodePredictionChunk(data),
+      'EX',
+      this.retentionSeconds,
+    );
   }
 
   async loadPrediction(runId: string, chunk: number, start: number): Promise<PredictionChunk> {
@@ -178,12 +208,18 @@ export class CampaignStore {
   }
 
   async saveSegmentProducts(runId: string, products: Map<SegmentKey, number[]>): Promise<void> {
-    await this.redis.set(runKeys(runId).segmentProducts, JSON.stringify([...products]), 'EX', this.retentionSeconds);
+    await this.redis.set(
+      runKeys(runId).segmentProducts,
+      JSON.stringify([...products]),
+      'EX',
+      this.retentionSeconds,
+    );
   }
 
   async loadSegmentProducts(runId: string): Promise<Map<SegmentKey, number[]>> {
     const json = await this.redis.get(runKeys(runId).segmentProducts);
-    if (!json) throw new Error(`segment products of run ${runId} are missing: the generate stage has not finished`);
+    if (!json)
+      throw new Error(`segment products of run ${runId} are missing: the generate stage has not finished`);
     return new Map(JSON.parse(json) as [SegmentKey, number[]][]);
   }
 

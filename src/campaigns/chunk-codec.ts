@@ -29,9 +29,16 @@ export function encodePredictionChunk({ batch, audience }: PredictionChunk): Buf
   buffer.writeUInt32LE(batch.length, 0);
   buffer.writeUInt32LE(batch.k, 4);
   buffer.set(audience, 8);
-  buffer.set(new Uint8Array(batch.products.buffer, batch.products.byteOffset, batch.products.byteLength), productsAt);
   buffer.set(
-    new Uint8Array(batch.expectedNextOrderAt.buffer, batch.expectedNextOrderAt.byteOffset, batch.expectedNextOrderAt.byteLength),
+    new Uint8Array(batch.products.buffer, batch.products.byteOffset, batch.products.byteLength),
+    productsAt,
+  );
+  buffer.set(
+    new Uint8Array(
+      batch.expectedNextOrderAt.buffer,
+      batch.expectedNextOrderAt.byteOffset,
+      batch.expectedNextOrderAt.byteLength,
+    ),
     expectedAt,
   );
   return buffer;

@@ -1,6 +1,6 @@
 import type { CustomerRecord, ProductRecord } from '../data/snapshot.js';
-import type { Channel, CopyRequest } from '../generation/copywriter.js';
 import { COPY_KEY_PRODUCTS, copyKey } from '../generation/copy-key.js';
+import type { Channel, CopyRequest } from '../generation/copywriter.js';
 import { NO_PRODUCT } from '../prediction/predictor.js';
 import type { CampaignSpec } from '../queues/campaign-spec.js';
 import type { SegmentProfile } from '../segmentation/segmenter.js';
@@ -30,7 +30,10 @@ export class SegmentProductTally {
 
   add(segment: SegmentKey, productRow: ArrayLike<number>): void {
     let counts = this.counts.get(segment);
-    if (!counts) this.counts.set(segment, (counts = new Map()));
+    if (!counts) {
+      counts = new Map();
+      this.counts.set(segment, counts);
+    }
     for (let j = 0; j < productRow.length && j < COPY_KEY_PRODUCTS; j++) {
       const p = productRow[j];
       if (p !== NO_PRODUCT) counts.set(p, (counts.get(p) ?? 0) + 1);
@@ -42,7 +45,10 @@ export class SegmentProductTally {
     const out = new Map<SegmentKey, number[]>();
     for (const [segment, counts] of this.counts) {
       const ranked = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, COPY_KEY_PRODUCTS);
-      out.set(segment, ranked.map(([p]) => p));
+      out.set(
+        segment,
+        ranked.map(([p]) => p),
+      );
     }
     return out;
   }
@@ -93,7 +99,15 @@ export function copyRequestFor(input: CustomerCopyInput): CopyRequest {
     channel: input.channel,
     brand: { name: input.spec.brand.name, voice: input.spec.brand.voice },
     segment,
-    products: products.map((p) => ({ title: p.title, price: p.price, url: p.url, description: p.description || undefined })),
-    customer: personal && input.customer ? { firstName: input.customer.firstName, country: input.customer.country } : undefined,
+    products: products.map((p) => ({
+      title: p.title,
+      price: p.price,
+      url: p.url,
+      description: p.description || undefined,
+    })),
+    customer:
+      personal && input.customer
+        ? { firstName: input.customer.firstName, country: input.customer.country }
+        : undefined,
   };
 }

@@ -9,7 +9,9 @@ import type { CampaignStore, RunRecord } from './campaign-store.js';
 export function dispatchChunkSize(): number {
   const size = Number(process.env.TAILOR_CHUNK_SIZE ?? 500);
   if (!Number.isInteger(size) || size <= 0 || PREDICT_CHUNK % size !== 0) {
-    throw new Error(`TAILOR_CHUNK_SIZE must be a positive divisor of ${PREDICT_CHUNK} (got ${process.env.TAILOR_CHUNK_SIZE})`);
+    throw new Error(
+      `TAILOR_CHUNK_SIZE must be a positive divisor of ${PREDICT_CHUNK} (got ${process.env.TAILOR_CHUNK_SIZE})`,
+    );
   }
   return size;
 }
@@ -20,7 +22,11 @@ export function dispatchChunkSize(): number {
  * the ledger turns into `already-sent` skips.
  */
 export async function enqueueCampaign(
-  deps: { store: CampaignStore; queues: TailorQueues; openSnapshot: (dataset: string) => Promise<SnapshotReader> },
+  deps: {
+    store: CampaignStore;
+    queues: TailorQueues;
+    openSnapshot: (dataset: string) => Promise<SnapshotReader>;
+  },
   spec: CampaignSpec,
   options: { dryRun?: boolean; now?: number } = {},
 ): Promise<RunRecord> {
@@ -34,7 +40,9 @@ export async function enqueueCampaign(
   });
   const now = options.now ?? Date.now();
   const delay = spec.schedule.type === 'at' ? Math.max(0, Date.parse(spec.schedule.at) - now) : 0;
-  await deps.queues.get('campaigns').add(JOB.start, { runId: run.runId }, { jobId: jobIds.start(run.runId), delay });
+  await deps.queues
+    .get('campaigns')
+    .add(JOB.start, { runId: run.runId }, { jobId: jobIds.start(run.runId), delay });
   return run;
 }
 

@@ -30,7 +30,12 @@ export function registerCampaignCommands(program: Command): void {
           spec,
         );
         if (!options.wait) {
-          printJson({ campaignId: run.campaignId, runId: run.runId, state: run.state, customers: run.customers });
+          printJson({
+            campaignId: run.campaignId,
+            runId: run.runId,
+            state: run.state,
+            customers: run.customers,
+          });
           return;
         }
         const bar = options.json ? undefined : progressBar(run.campaignId);
@@ -57,7 +62,9 @@ export function registerCampaignCommands(program: Command): void {
           return;
         }
         const reasons = (counts: Record<string, number>) =>
-          Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+          Object.entries(counts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ') || 'none';
         process.stdout.write(
           [
             `${summary.name} (${summary.runId}): ${summary.state}`,

@@ -13,10 +13,19 @@ export interface CliRuntime {
   snapshots: SnapshotCache;
 }
 
-export async function withRuntime<T>(fn: (runtime: CliRuntime) => Promise<T>, home = tailorHome()): Promise<T> {
+export async function withRuntime<T>(
+  fn: (runtime: CliRuntime) => Promise<T>,
+  home = tailorHome(),
+): Promise<T> {
   const redis = await openRedis({ home });
   const queues = new TailorQueues(redis.client);
-  const runtime: CliRuntime = { home, redis, queues, store: new CampaignStore(redis.client), snapshots: new SnapshotCache(home) };
+  const runtime: CliRuntime = {
+    home,
+    redis,
+    queues,
+    store: new CampaignStore(redis.client),
+    snapshots: new SnapshotCache(home),
+  };
   try {
     return await fn(runtime);
   } finally {

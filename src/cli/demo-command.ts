@@ -4,11 +4,11 @@ import type { Command } from 'commander';
 import { CampaignStore } from '../campaigns/campaign-store.js';
 import { enqueueCampaign, waitForRun } from '../campaigns/enqueue-campaign.js';
 import { summarizeRun } from '../campaigns/run-summary.js';
-import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
-import { importDataset } from '../data/import-dataset.js';
 import { projectRoot, tailorHome } from '../config/paths.js';
-import { openRedis } from '../queues/redis-runtime.js';
+import { importDataset } from '../data/import-dataset.js';
+import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
 import { QUEUE_NAMES } from '../queues/queue-names.js';
+import { openRedis } from '../queues/redis-runtime.js';
 import { TailorQueues } from '../queues/tailor-queues.js';
 import { closeStageContext, createStageContext } from '../workers/stage-context.js';
 import { startWorkers } from '../workers/worker-pool.js';
@@ -30,7 +30,9 @@ export const SAMPLE = {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('import the sample, run every worker in-process and send the demo campaign to the .eml outbox')
+    .description(
+      'import the sample, run every worker in-process and send the demo campaign to the .eml outbox',
+    )
     .option('--spec <file>', 'campaign spec', SAMPLE.spec)
     .action(async (options: { spec: string }) => {
       const started = performance.now();
@@ -39,7 +41,12 @@ export function registerDemoCommand(program: Command): void {
       rmSync(home, { recursive: true, force: true });
       const redis = await openRedis({ home, url: process.env.TAILOR_DEMO_REDIS_URL ?? '' });
       const queues = new TailorQueues(redis.client);
-      const context = createStageContext({ redis: redis.client, queues, home, delivery: { transport: 'outbox' } });
+      const context = createStageContext({
+        redis: redis.client,
+        queues,
+        home,
+        delivery: { transport: 'outbox' },
+      });
       const pool = startWorkers(context, { queues: [...QUEUE_NAMES] });
       const bar = progressBar('demo');
       try {
@@ -48,13 +55,21 @@ export function registerDemoCommand(program: Command): void {
           root: home,
           orders: SAMPLE.orders,
           customers: SAMPLE.customers,
-          onProgress: (p) => bar.update(p.bytesRead, Math.max(p.bytesTotal, 1), `import: ${p.linesRead} lines`),
+          onProgress: (p) =>
+            bar.update(p.bytesRead, Math.max(p.bytesTotal, 1), `import: ${p.linesRead} lines`),
         });
         const store = new CampaignStore(redis.client);
-        const run = await enqueueCampaign({ store, queues, openSnapshot: (d) => context.snapshots.get(d) }, spec);
+        const run = await enqueueCampaign(
+          { store, queues, openSnapshot: (d) => context.snapshots.get(d) },
+          spec,
+        );
         const finished = await waitForRun(store, run.runId, async (current) => {
           const s = await summarizeRun(store, current.runId);
-          bar.update(s.sent + Object.values(s.skipped).reduce((a, b) => a + b, 0), Math.max(s.recipients, 1), current.state);
+          bar.update(
+            s.sent + Object.values(s.skipped).reduce((a, b) => a + b, 0),
+            Math.max(s.recipients, 1),
+            current.state,
+          );
         });
         bar.stop();
         const summary = await summarizeRun(store, finished.runId);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { importDataset } from '../data/import-dataset.js';
 import { tailorHome } from '../config/paths.js';
+import { importDataset } from '../data/import-dataset.js';
 import { printJson } from './cli-runtime.js';
 import { progressBar } from './progress.js';
 
@@ -31,7 +31,8 @@ export function registerImportCommand(program: Command): void {
         products: options.products,
         maxBaskets: Number(options.maxBaskets),
         naiveTimeZone: options.timeZone,
-        onProgress: (p) => bar?.update(p.bytesRead, Math.max(p.bytesTotal, 1), `${p.phase} ${p.linesRead} lines`),
+        onProgress: (p) =>
+          bar?.update(p.bytesRead, Math.max(p.bytesTotal, 1), `${p.phase} ${p.linesRead} lines`),
       });
       bar?.stop();
       if (!options.json) {

@@ -10,9 +10,12 @@ export function readSpecFile(path: string): CampaignSpec {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`${path}: cannot read campaign spec (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new Error(
+      `${path}: cannot read campaign spec (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
-  if (Buffer.byteLength(text) > MAX_SPEC_BYTES) throw new Error(`${path}: campaign spec larger than ${MAX_SPEC_BYTES} bytes`);
+  if (Buffer.byteLength(text) > MAX_SPEC_BYTES)
+    throw new Error(`${path}: campaign spec larger than ${MAX_SPEC_BYTES} bytes`);
   let json: unknown;
   try {
     json = JSON.parse(text.replace(/^\uFEFF/, ''));

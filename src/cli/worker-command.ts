@@ -5,9 +5,13 @@ import { startWorkers } from '../workers/worker-pool.js';
 import { untilSignal, withRuntime } from './cli-runtime.js';
 
 export function parseQueueList(list: string): QueueName[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (!isQueueName(name)) throw new Error(`--queues: unknown queue '${name}' (queues: ${QUEUE_NAMES.join(', ')})`);
+    if (!isQueueName(name))
+      throw new Error(`--queues: unknown queue '${name}' (queues: ${QUEUE_NAMES.join(', ')})`);
   }
   return names as QueueName[];
 }
@@ -25,7 +29,11 @@ export function registerWorkerCommand(program: Command): void {
         throw new Error('--concurrency must be a positive integer');
       }
       await withRuntime(async (runtime) => {
-        const context = createStageContext({ redis: runtime.redis.client, queues: runtime.queues, home: runtime.home });
+        const context = createStageContext({
+          redis: runtime.redis.client,
+          queues: runtime.queues,
+          home: runtime.home,
+        });
         const pool = startWorkers(context, {
           queues,
           concurrency: concurrency ? Object.fromEntries(queues.map((q) => [q, concurrency])) : undefined,

@@ -12,5 +12,7 @@ export function compiledSibling(importMetaUrl: string, fileName: string): URL {
   const path = fileURLToPath(beside);
   const inDist = path.replace(/([/\\])src([/\\])(?!.*[/\\]src[/\\])/, '$1dist$2');
   if (inDist !== path && existsSync(inDist)) return pathToFileURL(inDist);
-  throw new Error(`compiled module ${fileName} not found beside ${fileURLToPath(importMetaUrl)}: run \`npm run build\``);
+  throw new Error(
+    `compiled module ${fileName} not found beside ${fileURLToPath(importMetaUrl)}: run \`npm run build\``,
+  );
 }

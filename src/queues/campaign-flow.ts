@@ -1,7 +1,7 @@
 import type { FlowJob } from 'bullmq';
 import type { RunRecord } from '../campaigns/campaign-store.js';
-import { DEFAULT_JOB_OPTIONS } from './tailor-queues.js';
 import { JOB } from './job-payloads.js';
+import { DEFAULT_JOB_OPTIONS } from './tailor-queues.js';
 
 /** Customers per predict job: large, since prediction is batched and cheap per customer. */
 export const PREDICT_CHUNK = 10_000;

@@ -40,10 +40,15 @@ export const CampaignSpecSchema = z
       .array(z.enum(['email', 'ads']))
       .min(1)
       .refine((list) => new Set(list).size === list.length, 'channels must not repeat'),
-    template: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'template names are lower-case letters, digits and dashes'),
+    template: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'template names are lower-case letters, digits and dashes'),
     sender: SenderSchema,
     brand: z
-      .object({ name: z.string().min(1).max(80), voice: z.string().max(500).default('Friendly and concise.') })
+      .object({
+        name: z.string().min(1).max(80),
+        voice: z.string().max(500).default('Friendly and concise.'),
+      })
       .strict(),
     schedule: z
       .discriminatedUnion('type', [
@@ -52,11 +57,17 @@ export const CampaignSpecSchema = z
       ])
       .default({ type: 'now' }),
     segmentation: z
-      .object({ method: z.enum(['rfm-quantile', 'kmeans']).default('rfm-quantile'), k: z.number().int().min(2).max(20).optional() })
+      .object({
+        method: z.enum(['rfm-quantile', 'kmeans']).default('rfm-quantile'),
+        k: z.number().int().min(2).max(20).optional(),
+      })
       .strict()
       .default({ method: 'rfm-quantile' }),
     /** ISO 4217 currency of the dataset's prices, for display. */
-    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP').default('USD'),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as GBP')
+      .default('USD'),
     /** Products shown per customer. */
     products: z.number().int().min(1).max(6).default(3),
     personalisation: z.enum(['segment', 'customer']).default('segment'),

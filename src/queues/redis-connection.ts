@@ -82,7 +82,9 @@ export async function checkRedisSafety(client: Redis): Promise<RedisHealth> {
     return earlier && (parts[i] ?? 0) < min;
   });
   if (tooOld) {
-    throw new UnsafeRedisError(`Redis ${version} is too old: Tailor needs 6.2 or newer (BullMQ's Lua scripts and streams)`);
+    throw new UnsafeRedisError(
+      `Redis ${version} is too old: Tailor needs 6.2 or newer (BullMQ's Lua scripts and streams)`,
+    );
   }
   if (evictionPolicy !== 'noeviction') {
     throw new UnsafeRedisError(

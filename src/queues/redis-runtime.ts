@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { checkRedisSafety, connectOrExplain, type RedisHealth } from './redis-connection.js';

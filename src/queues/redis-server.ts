@@ -75,7 +75,9 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? new RedisServerMissingError() : error),
     );
-    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}: ${stderr.trim()}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server exited with code ${code}: ${stderr.trim()}`)),
+    );
   });
   spawnError.catch(() => {});
   await Promise.race([waitForPing(port), spawnError]);
@@ -91,7 +93,13 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
 async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     try {
       await client.connect();

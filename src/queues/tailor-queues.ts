@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, type DefaultJobOptions } from 'bullmq';
+import { type DefaultJobOptions, FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUE_NAMES, type QueueName, queuePrefix } from './queue-names.js';
 
@@ -29,7 +29,11 @@ export class TailorQueues {
   get(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue = new Queue(name, {
+        connection: this.connection,
+        prefix: this.prefix,
+        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+      });
       this.queues.set(name, queue);
     }
     return queue;

@@ -10,7 +10,8 @@ export function campaignProcessor(context: StageContext) {
     const run = await context.store.requireRun(runId);
     if (run.state === 'cancelled') return { runId, state: run.state };
     await context.queues.flows.add(buildCampaignFlow(run));
-    if (run.state === 'queued') await context.store.updateRun(runId, { state: 'running', startedAt: new Date().toISOString() });
+    if (run.state === 'queued')
+      await context.store.updateRun(runId, { state: 'running', startedAt: new Date().toISOString() });
     return { runId, chunks: run.chunks };
   };
 }

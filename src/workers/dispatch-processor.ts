@@ -2,9 +2,9 @@ import { type Job, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { copyRequestFor } from '../campaigns/copy-plan.js';
 import type { AdExportRow } from '../dispatch/ad-export.js';
-import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
 import { combineAdExport, writeAdExportPart } from '../dispatch/ad-export.js';
 import { deliverBatch, type PlannedSkip, type PreparedEmail } from '../dispatch/deliver-batch.js';
+import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
 import { type EmailRecipient, prepareEmails } from '../dispatch/prepare-email.js';
 import { ledgerField } from '../dispatch/send-ledger.js';
 import type { AdCopy, EmailCopy } from '../generation/copywriter.js';
@@ -48,7 +48,8 @@ export function dispatchPlanProcessor(context: StageContext) {
     }
     let adRows = 0;
     if (run.spec.channels.includes('ads')) {
-      adRows = (await combineAdExport(campaignOutboxDir(context.delivery.config.outboxDir, run.campaignId))).rows;
+      adRows = (await combineAdExport(campaignOutboxDir(context.delivery.config.outboxDir, run.campaignId)))
+        .rows;
     }
     const failedChunks = Object.keys(await job.getIgnoredChildrenFailures()).length;
     await context.store.updateRun(runId, {
@@ -111,7 +112,10 @@ export function dispatchChunkProcessor(context: StageContext) {
     const keys = [...new Set(plans.flatMap((p) => [p.email, p.ads].filter((k): k is string => Boolean(k))))];
     const copy = await context.store.loadCopy(runId, keys);
     const missing = keys.find((k) => !copy.has(k));
-    if (missing) throw new UnrecoverableError(`run ${runId}: copy ${missing} was never written (generate stage incomplete)`);
+    if (missing)
+      throw new UnrecoverableError(
+        `run ${runId}: copy ${missing} was never written (generate stage incomplete)`,
+      );
 
     const counts: Record<string, number> = {};
     if (spec.channels.includes('email')) {
@@ -120,7 +124,11 @@ export function dispatchChunkProcessor(context: StageContext) {
       const campaign = {
         campaignId: run.campaignId,
         template: spec.template,
-        sender: { name: spec.sender.name, address: spec.sender.email, postalAddress: spec.sender.postalAddress },
+        sender: {
+          name: spec.sender.name,
+          address: spec.sender.email,
+          postalAddress: spec.sender.postalAddress,
+        },
         brand: { name: spec.brand.name },
         currency: spec.currency,
         publicUrl: spec.publicUrl,
@@ -131,7 +139,8 @@ export function dispatchChunkProcessor(context: StageContext) {
         const customer = customers[plan.i];
         const field = ledgerField(customer.id, 'email');
         if (!customer.consent) skips.push({ field, reason: 'no-consent' });
-        else if (customer.profilingObjection && spec.objectors === 'skip') skips.push({ field, reason: 'profiling-objection' });
+        else if (customer.profilingObjection && spec.objectors === 'skip')
+          skips.push({ field, reason: 'profiling-objection' });
         else {
           const products = plan.products.filter((p) => p < catalogue.length).map((p) => catalogue[p]);
           recipients.push({ customer, copy: copy.get(plan.email as string)?.copy as EmailCopy, products });
@@ -182,7 +191,12 @@ export function dispatchChunkProcessor(context: StageContext) {
             finalUrl: first === undefined ? spec.publicUrl : catalogue[first].url,
           };
         });
-      await writeAdExportPart({ outboxDir: context.delivery.config.outboxDir, campaignId: run.campaignId, chunk, rows });
+      await writeAdExportPart({
+        outboxDir: context.delivery.config.outboxDir,
+        campaignId: run.campaignId,
+        chunk,
+        rows,
+      });
       counts.adRows = rows.length;
     }
     await context.store.setChunkStats(runId, 'dispatch', chunk, counts);

@@ -33,7 +33,10 @@ export function generateProcessor(context: StageContext) {
       const { batch, audience } = await context.store.loadPrediction(runId, range.chunk, range.start);
       for (let i = 0; i < batch.length; i++) {
         if (audience[i] === AUDIENCE.outside) continue;
-        tally.add(segmentKeyOf(audience[i], assignments[range.start + i]), batch.products.subarray(i * batch.k, (i + 1) * batch.k));
+        tally.add(
+          segmentKeyOf(audience[i], assignments[range.start + i]),
+          batch.products.subarray(i * batch.k, (i + 1) * batch.k),
+        );
       }
     }
     const segmentProducts = tally.top();

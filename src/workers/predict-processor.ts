@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
-import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { selectAudience } from '../campaigns/audience.js';
+import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { rankPopular } from '../prediction/popularity.js';
 import { ChunkPayload } from '../queues/job-payloads.js';
 import { parsePayload, type StageContext } from './stage-context.js';
@@ -25,7 +25,10 @@ export function predictProcessor(context: StageContext) {
 
     const predictor = await context.methods.predictor();
     const k = run.spec.products;
-    const batch = await predictor.predict(sequences, k, { popularity, referenceTime: snapshot.manifest.referenceTime });
+    const batch = await predictor.predict(sequences, k, {
+      popularity,
+      referenceTime: snapshot.manifest.referenceTime,
+    });
     const popular = rankPopular(1, k, popularity);
     let generic = 0;
     for (let i = 0; i < batch.length; i++) {
@@ -36,8 +39,15 @@ export function predictProcessor(context: StageContext) {
     }
     await context.store.savePrediction(runId, chunk, { batch, audience });
     const inAudience = audience.reduce((sum, a) => sum + (a === AUDIENCE.outside ? 0 : 1), 0);
-    await context.store.setChunkStats(runId, 'predict', chunk, { audience: inAudience, generic, customers: batch.length });
-    await context.store.updateRun(runId, { predictor: predictor.method, predictorVersion: predictor.version });
+    await context.store.setChunkStats(runId, 'predict', chunk, {
+      audience: inAudience,
+      generic,
+      customers: batch.length,
+    });
+    await context.store.updateRun(runId, {
+      predictor: predictor.method,
+      predictorVersion: predictor.version,
+    });
     return { chunk, customers: batch.length, audience: inAudience };
   };
 }

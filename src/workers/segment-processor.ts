@@ -12,7 +12,8 @@ export function segmentProcessor(context: StageContext) {
     const n = snapshot.manifest.customers;
     const [aggregates, flags] = await Promise.all([snapshot.aggregates(0, n), snapshot.flags()]);
     const profilable = new Uint8Array(n);
-    for (let i = 0; i < n; i++) profilable[i] = flags[i] & FLAG_PROFILING_OBJECTION || aggregates.orders[i] === 0 ? 0 : 1;
+    for (let i = 0; i < n; i++)
+      profilable[i] = flags[i] & FLAG_PROFILING_OBJECTION || aggregates.orders[i] === 0 ? 0 : 1;
 
     const segmenter = context.methods.segmenter(run.spec.segmentation.method);
     await job.updateProgress(10);

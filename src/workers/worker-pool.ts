@@ -1,4 +1,5 @@
 import { type Job, type Processor, Worker } from 'bullmq';
+import { JOB } from '../queues/job-payloads.js';
 import type { QueueName } from '../queues/queue-names.js';
 import { campaignProcessor } from './campaign-processor.js';
 import { dispatchChunkProcessor, dispatchPlanProcessor } from './dispatch-processor.js';
@@ -6,7 +7,6 @@ import { generateProcessor } from './generate-processor.js';
 import { predictProcessor } from './predict-processor.js';
 import { segmentProcessor } from './segment-processor.js';
 import type { StageContext } from './stage-context.js';
-import { JOB } from '../queues/job-payloads.js';
 
 export const DEFAULT_CONCURRENCY: Record<QueueName, number> = {
   campaigns: 4,
@@ -75,7 +75,11 @@ export function startWorkers(
       const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError';
       if (final && typeof job.data?.runId === 'string') {
         void context.store
-          .updateRun(job.data.runId, { state: 'failed', error: `${queue}: ${error.message}`, finishedAt: new Date().toISOString() })
+          .updateRun(job.data.runId, {
+            state: 'failed',
+            error: `${queue}: ${error.message}`,
+            finishedAt: new Date().toISOString(),
+          })
           .catch(() => {});
       }
     });
@@ -94,6 +98,7 @@ function positiveEnv(name: string): number | undefined {
   const raw = process.env[name];
   if (!raw) return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer (milliseconds)`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name} must be a positive integer (milliseconds)`);
   return value;
 }

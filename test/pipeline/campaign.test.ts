@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizeRun } from '../../src/campaigns/run-summary.js';
-import { openSnapshot } from '../../src/data/snapshot-catalog.js';
 import type { CustomerRecord } from '../../src/data/snapshot.js';
+import { openSnapshot } from '../../src/data/snapshot-catalog.js';
 import { demoSpec, importSample, PipelineHarness } from '../support/pipeline.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { startSmtpSink } from '../support/smtp-sink.js';
@@ -43,7 +43,7 @@ describe('campaign pipeline', () => {
     const finished = await harness.wait(run.runId);
     expect(finished.state).toBe('completed');
 
-    const inAudience = customers.filter((c, i) => orders[i] >= 1);
+    const inAudience = customers.filter((_, i) => orders[i] >= 1);
     const eligible = inAudience.filter((c) => c.consent);
     expect(eligible.length).toBeGreaterThan(200);
     const received = sink.mails.flatMap((m) => m.to);

@@ -50,11 +50,13 @@ describe('tailor CLI', () => {
     );
     const out = await runTailor(['import', '--name', 'tiny', '--orders', file], env);
     expect(out.code).toBe(0);
-    expect(out.stderr).toMatch(new RegExp(`orders\\.csv:3: .*quantity`));
-    expect(out.stderr).toMatch(new RegExp(`orders\\.csv:4: .*ordered_at`));
+    expect(out.stderr).toMatch(/orders\.csv:3: .*quantity/);
+    expect(out.stderr).toMatch(/orders\.csv:4: .*ordered_at/);
     const summary = JSON.parse(out.stdout.trim());
     expect(summary.orderLines).toBe(2);
-    expect(Object.values(summary.files as Record<string, { accepted: number; rejected: number }>)[0]).toMatchObject({
+    expect(
+      Object.values(summary.files as Record<string, { accepted: number; rejected: number }>)[0],
+    ).toMatchObject({
       accepted: 2,
       rejected: 2,
     });
@@ -64,7 +66,14 @@ describe('tailor CLI', () => {
     const spec = join(home, 'bad.json');
     writeFileSync(
       spec,
-      JSON.stringify({ name: 'Bad', dataset: 'sample', channels: ['fax'], template: 'default', sender: { name: 'x', email: 'nope' }, brand: { name: 'b' } }),
+      JSON.stringify({
+        name: 'Bad',
+        dataset: 'sample',
+        channels: ['fax'],
+        template: 'default',
+        sender: { name: 'x', email: 'nope' },
+        brand: { name: 'b' },
+      }),
     );
     const out = await runTailor(['campaign', 'enqueue', spec], env);
     expect(out.code).toBe(1);
@@ -78,13 +87,19 @@ describe('tailor CLI', () => {
   });
 
   it('says in one line that Redis is unreachable', async () => {
-    const out = await runTailor(['campaign', 'status', 'anything'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    const out = await runTailor(['campaign', 'status', 'anything'], {
+      ...env,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     expect(out.code).toBe(1);
     expect(out.stderr.trim()).toBe('tailor: cannot reach Redis at redis://127.0.0.1:1: ECONNREFUSED');
   });
 
   it('never prints Redis credentials', async () => {
-    const out = await runTailor(['campaign', 'status', 'x'], { ...env, REDIS_URL: 'redis://admin:s3cret@127.0.0.1:1' });
+    const out = await runTailor(['campaign', 'status', 'x'], {
+      ...env,
+      REDIS_URL: 'redis://admin:s3cret@127.0.0.1:1',
+    });
     expect(out.stderr).not.toContain('s3cret');
     expect(out.stderr).toContain('redis://admin:***@127.0.0.1:1');
   });

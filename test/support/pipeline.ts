@@ -7,9 +7,9 @@ import { importDataset } from '../../src/data/import-dataset.js';
 import { type CampaignSpec, parseCampaignSpec } from '../../src/queues/campaign-spec.js';
 import { QUEUE_NAMES } from '../../src/queues/queue-names.js';
 import { TailorQueues } from '../../src/queues/tailor-queues.js';
-import { createStageContext, closeStageContext, type StageContext } from '../../src/workers/stage-context.js';
 import { SnapshotCache } from '../../src/workers/snapshot-cache.js';
-import { type WorkerPool, startWorkers } from '../../src/workers/worker-pool.js';
+import { closeStageContext, createStageContext, type StageContext } from '../../src/workers/stage-context.js';
+import { startWorkers, type WorkerPool } from '../../src/workers/worker-pool.js';
 import type { TestRedis } from './redis.js';
 
 export const SAMPLE_ORDERS = join(projectRoot, 'data', 'sample', 'online_retail_sample.csv.gz');
@@ -43,7 +43,12 @@ export class PipelineHarness {
   }
 
   startWorkers(delivery: Parameters<typeof createStageContext>[0]['delivery']): void {
-    this.context = createStageContext({ redis: this.redis.client, queues: this.queues, home: this.home, delivery });
+    this.context = createStageContext({
+      redis: this.redis.client,
+      queues: this.queues,
+      home: this.home,
+      delivery,
+    });
     this.pool = startWorkers(this.context, { queues: [...QUEUE_NAMES] });
   }
 
@@ -56,7 +61,10 @@ export class PipelineHarness {
 
   enqueue(spec: CampaignSpec) {
     const snapshots = this.context?.snapshots ?? this.snapshots;
-    return enqueueCampaign({ store: this.store, queues: this.queues, openSnapshot: (d) => snapshots.get(d) }, spec);
+    return enqueueCampaign(
+      { store: this.store, queues: this.queues, openSnapshot: (d) => snapshots.get(d) },
+      spec,
+    );
   }
 
   wait(runId: string) {
