@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 
 /** Where Tailor keeps its local state: snapshots, models, embedded Redis, outbox. */
 export function tailorHome(): string {
-  return resolve(process.env.TAILOR_HOME ?? '.tailor');
+  return resolve(process.env.TAILOR_HOME || '.tailor');
 }
 
 /** The project's install directory (templates/, data/sample/ live there). */
