@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tailorHome } from '../../src/config/paths.js';
 import { importDataset } from '../../src/data/import-dataset.js';
 import type { BasketSequences, CustomerAggregates } from '../../src/data/snapshot.js';
 import {
@@ -10,7 +11,6 @@ import {
   openSnapshot,
   SnapshotNotFoundError,
   snapshotsDir,
-  tailorHome,
 } from '../../src/data/snapshot-catalog.js';
 import { FileSnapshotReader, SnapshotDamagedError } from '../../src/data/snapshot-reader.js';
 
