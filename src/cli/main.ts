@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { registerCampaignCommands } from './campaign-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerScheduleCommands } from './schedule-command.js';
+import { registerServerCommand } from './server-command.js';
 import { registerWorkerCommand } from './worker-command.js';
 
 const program = new Command('tailor')
@@ -13,6 +15,8 @@ registerDemoCommand(program);
 registerImportCommand(program);
 registerCampaignCommands(program);
 registerWorkerCommand(program);
+registerServerCommand(program);
+registerScheduleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

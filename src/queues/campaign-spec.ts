@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FrequencyCapSchema } from '../schedules/frequency-cap.js';
 
 /**
  * A campaign as a campaign manager writes it (JSON). Validated at every boundary (CLI, API,
@@ -76,6 +77,8 @@ export const CampaignSpecSchema = z
     /** Landing pages and unsubscribe links are built on this URL. */
     publicUrl: z.url().default('http://localhost:8080'),
     seed: z.number().int().default(42),
+    /** At most one mail of the cap's group per customer per window, across campaigns. */
+    frequencyCap: FrequencyCapSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { type Job, UnrecoverableError, WaitingChildrenError } from 'bullmq';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { copyRequestFor } from '../campaigns/copy-plan.js';
+import { gateRun } from '../campaigns/run-control.js';
 import type { AdExportRow } from '../dispatch/ad-export.js';
 import { combineAdExport, writeAdExportPart } from '../dispatch/ad-export.js';
 import { deliverBatch, type PlannedSkip, type PreparedEmail } from '../dispatch/deliver-batch.js';
@@ -10,6 +11,7 @@ import { ledgerField } from '../dispatch/send-ledger.js';
 import type { AdCopy, EmailCopy } from '../generation/copywriter.js';
 import { chunkRanges, jobIds, PREDICT_CHUNK } from '../queues/campaign-flow.js';
 import { ChunkPayload, DispatchPlanPayload, JOB } from '../queues/job-payloads.js';
+import { capOfSpec, FREQUENCY_CAP_SKIP, FrequencyCap } from '../schedules/frequency-cap.js';
 import { parsePayload, type StageContext } from './stage-context.js';
 
 /**
@@ -22,6 +24,7 @@ export function dispatchPlanProcessor(context: StageContext) {
     const data = parsePayload(DispatchPlanPayload, job);
     const { runId } = data;
     const run = await context.store.requireRun(runId);
+    if ((await gateRun(context.redis, run, job, token)) === 'cancelled') return { runId, cancelled: true };
     let step = data.step;
     if (step === 'fan-out') {
       const ranges = chunkRanges(run.customers, run.chunkSize);
@@ -66,10 +69,10 @@ export function dispatchPlanProcessor(context: StageContext) {
  * and deliverBatch do the bookkeeping), and write the chunk's ad-copy rows.
  */
 export function dispatchChunkProcessor(context: StageContext) {
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     const { runId, chunk, start, end } = parsePayload(ChunkPayload, job);
     const run = await context.store.requireRun(runId);
-    if (run.state === 'cancelled') return { chunk, cancelled: true };
+    if ((await gateRun(context.redis, run, job, token)) === 'cancelled') return { chunk, cancelled: true };
     const { spec } = run;
     const snapshot = await context.snapshots.get(run.dataset, run.snapshotVersion);
     const predictChunk = Math.floor(start / PREDICT_CHUNK);
@@ -154,9 +157,23 @@ export function dispatchChunkProcessor(context: StageContext) {
         // A template or sender problem is wrong for every customer: retrying cannot help.
         throw new UnrecoverableError((error as Error).message);
       }
+      // Re-engagement cap: at most one mail of the group per customer per window, across campaigns.
+      const cap = capOfSpec(spec);
+      let toSend = messages;
+      if (cap && messages.length > 0) {
+        const allowed = await new FrequencyCap(context.redis).reserve(
+          messages.map((m) => m.customerId),
+          cap,
+          run.campaignId,
+        );
+        toSend = messages.filter((_, j) => allowed[j]);
+        messages.forEach((m, j) => {
+          if (!allowed[j]) skips.push({ field: m.field, reason: FREQUENCY_CAP_SKIP });
+        });
+      }
       const result = await deliverBatch({
         campaignId: run.campaignId,
-        messages,
+        messages: toSend,
         skips,
         ledger: context.delivery.ledger,
         suppression: context.delivery.suppression,

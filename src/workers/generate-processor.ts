@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { copyRequestFor, SegmentProductTally, segmentKeyOf } from '../campaigns/copy-plan.js';
+import { gateRun } from '../campaigns/run-control.js';
 import type { CopyRequest } from '../generation/copywriter.js';
 import { chunkRanges, PREDICT_CHUNK } from '../queues/campaign-flow.js';
 import { GeneratePayload } from '../queues/job-payloads.js';
@@ -15,9 +16,10 @@ const WRITE_BATCH = 64;
  * the rest, store them with the run.
  */
 export function generateProcessor(context: StageContext) {
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     const { runId } = parsePayload(GeneratePayload, job);
     const run = await context.store.requireRun(runId);
+    if ((await gateRun(context.redis, run, job, token)) === 'cancelled') return { runId, cancelled: true };
     const snapshot = await context.snapshots.get(run.dataset, run.snapshotVersion);
     const [{ result: segments, assignments }, catalogue] = await Promise.all([
       context.store.loadSegments(runId),

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { selectAudience } from '../campaigns/audience.js';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
+import { gateRun } from '../campaigns/run-control.js';
 import { rankPopular } from '../prediction/popularity.js';
 import { ChunkPayload } from '../queues/job-payloads.js';
 import { parsePayload, type StageContext } from './stage-context.js';
@@ -11,9 +12,10 @@ import { parsePayload, type StageContext } from './stage-context.js';
  * the globally popular products instead of personal ones.
  */
 export function predictProcessor(context: StageContext) {
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     const { runId, chunk, start, end } = parsePayload(ChunkPayload, job);
     const run = await context.store.requireRun(runId);
+    if ((await gateRun(context.redis, run, job, token)) === 'cancelled') return { runId, cancelled: true };
     const snapshot = await context.snapshots.get(run.dataset, run.snapshotVersion);
     const [customers, aggregates, sequences, popularity] = await Promise.all([
       snapshot.customers(start, end),

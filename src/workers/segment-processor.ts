@@ -1,13 +1,15 @@
 import type { Job } from 'bullmq';
+import { gateRun } from '../campaigns/run-control.js';
 import { FLAG_PROFILING_OBJECTION } from '../data/snapshot.js';
 import { SegmentPayload } from '../queues/job-payloads.js';
 import { parsePayload, type StageContext } from './stage-context.js';
 
 /** `segment` queue: fit the run's segmentation on every profilable customer and store it. */
 export function segmentProcessor(context: StageContext) {
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     const { runId } = parsePayload(SegmentPayload, job);
     const run = await context.store.requireRun(runId);
+    if ((await gateRun(context.redis, run, job, token)) === 'cancelled') return { runId, cancelled: true };
     const snapshot = await context.snapshots.get(run.dataset, run.snapshotVersion);
     const n = snapshot.manifest.customers;
     const [aggregates, flags] = await Promise.all([snapshot.aggregates(0, n), snapshot.flags()]);

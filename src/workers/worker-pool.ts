@@ -1,6 +1,8 @@
-import { type Job, type Processor, Worker } from 'bullmq';
+import { type Job, MetricsTime, type Processor, Worker } from 'bullmq';
 import { JOB } from '../queues/job-payloads.js';
 import type { QueueName } from '../queues/queue-names.js';
+import { SCHEDULED_CAMPAIGN_JOB } from '../schedules/schedule-spec.js';
+import { scheduledCampaignProcessor } from '../schedules/scheduled-campaign-processor.js';
 import { campaignProcessor } from './campaign-processor.js';
 import { dispatchChunkProcessor, dispatchPlanProcessor } from './dispatch-processor.js';
 import { generateProcessor } from './generate-processor.js';
@@ -27,8 +29,11 @@ const LOCK_MS: Record<QueueName, number> = {
 
 function processorFor(queue: QueueName, context: StageContext): Processor {
   switch (queue) {
-    case 'campaigns':
-      return campaignProcessor(context);
+    case 'campaigns': {
+      const start = campaignProcessor(context);
+      const scheduled = scheduledCampaignProcessor(context);
+      return (job: Job) => (job.name === SCHEDULED_CAMPAIGN_JOB ? scheduled(job) : start(job));
+    }
     case 'segment':
       return segmentProcessor(context);
     case 'predict':
@@ -38,7 +43,8 @@ function processorFor(queue: QueueName, context: StageContext): Processor {
     case 'dispatch': {
       const plan = dispatchPlanProcessor(context);
       const chunk = dispatchChunkProcessor(context);
-      return (job: Job, token?: string) => (job.name === JOB.dispatchPlan ? plan(job, token) : chunk(job));
+      return (job: Job, token?: string) =>
+        job.name === JOB.dispatchPlan ? plan(job, token) : chunk(job, token);
     }
   }
 }
@@ -68,6 +74,8 @@ export function startWorkers(
       lockDuration: lockOverride ?? LOCK_MS[queue],
       // A killed worker leaves its jobs stalled; let them be picked up again a few times.
       maxStalledCount: 5,
+      // Per-minute completed/failed counts kept in Redis: /metrics reports their totals.
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK * 2 },
       ...(stalledInterval ? { stalledInterval } : {}),
     });
     worker.on('failed', (job, error) => {
