@@ -46,6 +46,26 @@ export async function enqueueCampaign(
   return run;
 }
 
+/**
+ * Send a reviewed dry run: the same run (its stored segments, predictions and copy) goes on to
+ * dispatch, so what goes out is exactly what the report showed. Consent and suppression are
+ * still checked at send time.
+ */
+export async function sendReviewedRun(
+  deps: { store: CampaignStore; queues: TailorQueues },
+  runId: string,
+): Promise<RunRecord> {
+  const run = await deps.store.requireRun(runId);
+  if (run.state !== 'reviewed') {
+    throw new Error(`run ${runId} is ${run.state}: only a reviewed dry run (state 'reviewed') can be sent`);
+  }
+  await deps.store.updateRun(runId, { dryRun: false, state: 'dispatching', finishedAt: '' });
+  await deps.queues
+    .get('dispatch')
+    .add(JOB.dispatchPlan, { runId, step: 'fan-out' }, { jobId: jobIds.dispatchReviewed(runId) });
+  return deps.store.requireRun(runId);
+}
+
 const FINAL_STATES = new Set(['completed', 'failed', 'cancelled', 'reviewed']);
 
 /** Poll a run until it ends; onTick gets the record for progress display. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { enqueueCampaign, waitForRun } from '../campaigns/enqueue-campaign.js';
+import { enqueueCampaign, sendReviewedRun, waitForRun } from '../campaigns/enqueue-campaign.js';
 import { summarizeRun } from '../campaigns/run-summary.js';
 import { type CliRuntime, printJson, withRuntime } from './cli-runtime.js';
 import { progressBar } from './progress.js';
@@ -13,6 +13,17 @@ export async function resolveRunId(runtime: CliRuntime, id: string): Promise<str
   return latest;
 }
 
+async function waitAndPrint(runtime: CliRuntime, runId: string, json?: boolean): Promise<void> {
+  const bar = json ? undefined : progressBar(runId);
+  await waitForRun(runtime.store, runId, async (current) => {
+    if (!bar) return;
+    const summary = await summarizeRun(runtime.store, current.runId);
+    bar.update(Math.round(summary.progress.dispatch * 100), 100, current.state);
+  });
+  bar?.stop();
+  printJson(await summarizeRun(runtime.store, runId));
+}
+
 export function registerCampaignCommands(program: Command): void {
   const campaign = program.command('campaign').description('enqueue campaigns and follow them');
 
@@ -20,14 +31,19 @@ export function registerCampaignCommands(program: Command): void {
     .command('enqueue')
     .argument('<spec>', 'campaign spec JSON file (see examples/)')
     .option('--wait', 'wait until the run ends and print its summary')
+    .option(
+      '--dry-run',
+      'segment, predict and write copy, then stop for review (send later with `campaign send`)',
+    )
     .option('--json', 'print only JSON')
     .description('validate a campaign spec and enqueue a run of it')
-    .action(async (specPath: string, options: { wait?: boolean; json?: boolean }) => {
+    .action(async (specPath: string, options: { wait?: boolean; json?: boolean; dryRun?: boolean }) => {
       const spec = readSpecFile(specPath); // refused before anything touches Redis
       await withRuntime(async (runtime) => {
         const run = await enqueueCampaign(
           { store: runtime.store, queues: runtime.queues, openSnapshot: (d) => runtime.snapshots.get(d) },
           spec,
+          { dryRun: options.dryRun },
         );
         if (!options.wait) {
           printJson({
@@ -38,14 +54,24 @@ export function registerCampaignCommands(program: Command): void {
           });
           return;
         }
-        const bar = options.json ? undefined : progressBar(run.campaignId);
-        await waitForRun(runtime.store, run.runId, async (current) => {
-          if (!bar) return;
-          const summary = await summarizeRun(runtime.store, current.runId);
-          bar.update(Math.round(summary.progress.dispatch * 100), 100, current.state);
-        });
-        bar?.stop();
-        printJson(await summarizeRun(runtime.store, run.runId));
+        await waitAndPrint(runtime, run.runId, options.json);
+      });
+    });
+
+  campaign
+    .command('send')
+    .argument('<id>', 'campaign id (latest run) or run id of a reviewed dry run')
+    .option('--wait', 'wait until the run ends and print its summary')
+    .option('--json', 'print only JSON')
+    .description('send a reviewed dry run exactly as reviewed')
+    .action(async (id: string, options: { wait?: boolean; json?: boolean }) => {
+      await withRuntime(async (runtime) => {
+        const run = await sendReviewedRun(runtime, await resolveRunId(runtime, id));
+        if (!options.wait) {
+          printJson({ campaignId: run.campaignId, runId: run.runId, state: run.state });
+          return;
+        }
+        await waitAndPrint(runtime, run.runId, options.json);
       });
     });
 

@@ -27,6 +27,8 @@ export const jobIds = {
   predict: (runId: string, chunk: number) => `${runId}-predict-${chunk}`,
   generate: (runId: string) => `${runId}-generate`,
   dispatchPlan: (runId: string) => `${runId}-dispatch`,
+  /** The plan job that sends a reviewed dry run. */
+  dispatchReviewed: (runId: string) => `${runId}-dispatch-reviewed`,
   dispatchChunk: (runId: string, chunk: number) => `${runId}-dispatch-${chunk}`,
 };
 

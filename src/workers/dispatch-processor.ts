@@ -26,6 +26,12 @@ export function dispatchPlanProcessor(context: StageContext) {
     const run = await context.store.requireRun(runId);
     if ((await gateRun(context.redis, run, job, token)) === 'cancelled') return { runId, cancelled: true };
     let step = data.step;
+    if (step === 'fan-out' && run.dryRun) {
+      // A dry run stops here: segments, predictions and copy are stored for review, and
+      // `campaign send` later dispatches exactly these.
+      await context.store.updateRun(runId, { state: 'reviewed', finishedAt: new Date().toISOString() });
+      return { runId, reviewed: true };
+    }
     if (step === 'fan-out') {
       const ranges = chunkRanges(run.customers, run.chunkSize);
       await context.queues.get('dispatch').addBulk(

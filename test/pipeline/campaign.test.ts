@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendReviewedRun } from '../../src/campaigns/enqueue-campaign.js';
 import { summarizeRun } from '../../src/campaigns/run-summary.js';
 import type { CustomerRecord } from '../../src/data/snapshot.js';
 import { openSnapshot } from '../../src/data/snapshot-catalog.js';
@@ -78,5 +79,29 @@ describe('campaign pipeline', () => {
     expect(summary.sent).toBe(0);
     expect(summary.skipped['already-sent']).toBe(before);
     expect(summary.pending).toBe(0);
+  });
+
+  it('stops a dry run before dispatch, then sends exactly what was reviewed', async () => {
+    const before = sink.mails.length;
+    const run = await harness.enqueue(demoSpec({ id: 'reviewed-first', channels: ['email'] }), {
+      dryRun: true,
+    });
+    const reviewed = await harness.wait(run.runId);
+    expect(reviewed.state).toBe('reviewed');
+    expect(sink.mails.length).toBe(before);
+    const reviewedCopy = await harness.store.allCopy(run.runId);
+    expect(reviewedCopy.length).toBeGreaterThan(0);
+
+    await sendReviewedRun(harness, run.runId);
+    const sent = await harness.wait(run.runId);
+    expect(sent.state).toBe('completed');
+    const mails = sink.mails.slice(before);
+    const summary = await summarizeRun(harness.store, run.runId);
+    expect(mails.length).toBe(summary.sent);
+    expect(summary.pending).toBe(0);
+    // Every subject that went out is one of the reviewed subjects.
+    const subjects = new Set(reviewedCopy.map((c) => (c.copy as { subject: string }).subject));
+    for (const mail of mails) expect(subjects.has(mail.parsed.subject ?? '')).toBe(true);
+    await expect(sendReviewedRun(harness, run.runId)).rejects.toThrow(/only a reviewed dry run/);
   });
 });

@@ -59,11 +59,12 @@ export class PipelineHarness {
     this.context = undefined;
   }
 
-  enqueue(spec: CampaignSpec) {
+  enqueue(spec: CampaignSpec, options: { dryRun?: boolean } = {}) {
     const snapshots = this.context?.snapshots ?? this.snapshots;
     return enqueueCampaign(
       { store: this.store, queues: this.queues, openSnapshot: (d) => snapshots.get(d) },
       spec,
+      options,
     );
   }
 
