@@ -10,6 +10,7 @@ import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
 import { QUEUE_NAMES } from '../queues/queue-names.js';
 import { openRedis } from '../queues/redis-runtime.js';
 import { TailorQueues } from '../queues/tailor-queues.js';
+import { trainInThread } from '../workers/retrain.js';
 import { closeStageContext, createStageContext } from '../workers/stage-context.js';
 import { startWorkers } from '../workers/worker-pool.js';
 import { printJson } from './cli-runtime.js';
@@ -58,6 +59,9 @@ export function registerDemoCommand(program: Command): void {
           onProgress: (p) =>
             bar.update(p.bytesRead, Math.max(p.bytesTotal, 1), `import: ${p.linesRead} lines`),
         });
+        // Train the next-purchase model on the sample; it serves only if it beats the baseline.
+        bar.update(0, 1, 'training the LSTM');
+        const model = await trainInThread(home, spec.dataset);
         const store = new CampaignStore(redis.client);
         const run = await enqueueCampaign(
           { store, queues, openSnapshot: (d) => context.snapshots.get(d) },
@@ -82,6 +86,15 @@ export function registerDemoCommand(program: Command): void {
           sent: summary.sent,
           skipped: summary.skipped,
           failed: summary.failed,
+          predictor: { method: summary.methods.predictor, version: summary.methods.predictorVersion },
+          model: model.trained
+            ? {
+                version: model.version,
+                passed: model.passed,
+                recall: model.metrics.lstm.recall,
+                baselineRecall: model.metrics.baseline.recall,
+              }
+            : { trained: false, reason: model.reason },
           copy: summary.copy,
           generateCalls: summary.generateCalls,
           adRows: summary.adRows,

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCampaignCommands } from './campaign-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerImportCommand } from './import-command.js';
+import { registerPredictCommands } from './predict-command.js';
 import { registerScheduleCommands } from './schedule-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerWorkerCommand } from './worker-command.js';
@@ -16,6 +17,7 @@ registerImportCommand(program);
 registerCampaignCommands(program);
 registerWorkerCommand(program);
 registerServerCommand(program);
+registerPredictCommands(program);
 registerScheduleCommands(program);
 
 try {

@@ -24,4 +24,6 @@ export interface Predictor {
   /** Model artifact version the campaign records ("baseline" for the non-learned methods). */
   readonly version: string;
   predict(sequences: BasketSequences, k: number, context: PredictionContext): Promise<PredictionBatch>;
+  /** Releases a loaded model (an onnxruntime session); absent for the baselines. */
+  close?(): Promise<void>;
 }

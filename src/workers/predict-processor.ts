@@ -25,7 +25,7 @@ export function predictProcessor(context: StageContext) {
     ]);
     const audience = selectAudience(run.spec, customers, aggregates, snapshot.manifest.referenceTime);
 
-    const predictor = await context.methods.predictor();
+    const predictor = await context.methods.predictor(snapshot);
     const k = run.spec.products;
     const batch = await predictor.predict(sequences, k, {
       popularity,

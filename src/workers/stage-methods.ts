@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import { RedisCopyCache } from '../campaigns/redis-copy-cache.js';
+import type { SnapshotReader } from '../data/snapshot.js';
 import { cachedCopywriter } from '../generation/copy-cache.js';
 import type { Copywriter } from '../generation/copywriter.js';
 import type { ModelDevice, ModelDtype } from '../generation/model-config.js';
 import { type CopywriterConfig, openCopywriter } from '../generation/open-copywriter.js';
 import type { Predictor } from '../prediction/predictor.js';
-import { TopFrequencyPredictor } from '../prediction/top-frequency.js';
 import { RfmQuantileSegmenter } from '../segmentation/rfm-quantile.js';
 import type { Segmenter } from '../segmentation/segmenter.js';
+import { PredictorCache } from './predictor-cache.js';
 
 /** A copywriter for one generate job, with what it did for the run's counters. */
 export interface JobCopywriter {
@@ -34,7 +35,7 @@ export function copywriterConfigFromEnv(env: NodeJS.ProcessEnv = process.env): C
  * dispatches never loads a model (the model runtime itself is loaded once per process).
  */
 export class StageMethods {
-  private predictorInstance?: Promise<Predictor>;
+  private readonly predictors: PredictorCache;
   private readonly copyCache: RedisCopyCache;
   private readonly opened: Copywriter[] = [];
 
@@ -44,6 +45,7 @@ export class StageMethods {
     private readonly copyConfig: CopywriterConfig = copywriterConfigFromEnv(),
   ) {
     this.copyCache = new RedisCopyCache(redis);
+    this.predictors = new PredictorCache(home);
   }
 
   segmenter(method: string): Segmenter {
@@ -51,9 +53,9 @@ export class StageMethods {
     throw new Error(`segmentation method '${method}' is not available`);
   }
 
-  predictor(): Promise<Predictor> {
-    this.predictorInstance ??= Promise.resolve(new TopFrequencyPredictor());
-    return this.predictorInstance;
+  /** The newest model that passed evaluation for this snapshot, else the top-frequency baseline. */
+  predictor(snapshot: SnapshotReader): Promise<Predictor> {
+    return this.predictors.get(snapshot);
   }
 
   /** The catalogue's titles let the guardrails reject copy naming products not in the prompt. */
@@ -75,6 +77,7 @@ export class StageMethods {
   }
 
   async close(): Promise<void> {
+    await this.predictors.close();
     // LlmCopywriter.close() closes the shared model runtime: once is enough.
     await this.opened[0]?.close?.();
     this.opened.length = 0;

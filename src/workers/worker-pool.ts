@@ -7,6 +7,7 @@ import { campaignProcessor } from './campaign-processor.js';
 import { dispatchChunkProcessor, dispatchPlanProcessor } from './dispatch-processor.js';
 import { generateProcessor } from './generate-processor.js';
 import { predictProcessor } from './predict-processor.js';
+import { RETRAIN_JOB, retrainProcessor } from './retrain.js';
 import { segmentProcessor } from './segment-processor.js';
 import type { StageContext } from './stage-context.js';
 
@@ -36,8 +37,11 @@ function processorFor(queue: QueueName, context: StageContext): Processor {
     }
     case 'segment':
       return segmentProcessor(context);
-    case 'predict':
-      return predictProcessor(context);
+    case 'predict': {
+      const predict = predictProcessor(context);
+      const retrain = retrainProcessor(context);
+      return (job: Job, token?: string) => (job.name === RETRAIN_JOB ? retrain(job) : predict(job, token));
+    }
     case 'generate':
       return generateProcessor(context);
     case 'dispatch': {
