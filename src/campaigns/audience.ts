@@ -1,4 +1,4 @@
-import type { CustomerAggregates, CustomerRecord } from '../data/snapshot.js';
+import type { BasketSequences, CustomerAggregates, CustomerRecord } from '../data/snapshot.js';
 import type { CampaignSpec } from '../queues/campaign-spec.js';
 import { AUDIENCE } from './chunk-codec.js';
 
@@ -30,4 +30,43 @@ export function selectAudience(
     out[i] = customers[i].profilingObjection || orders === 0 ? AUDIENCE.generic : AUDIENCE.profiled;
   }
   return out;
+}
+
+/**
+ * The chunk's basket sequences with only the profiled audience's history left: customers
+ * outside the audience or objecting to profiling reach the predictor with no baskets at all,
+ * so their purchases are never read by a model (they get popular products instead).
+ */
+export function profiledHistoryOnly(sequences: BasketSequences, audience: Uint8Array): BasketSequences {
+  const basketStart = new Uint32Array(sequences.length + 1);
+  const keptBaskets: number[] = [];
+  for (let i = 0; i < sequences.length; i++) {
+    if (audience[i] === AUDIENCE.profiled) {
+      for (let b = sequences.basketStart[i]; b < sequences.basketStart[i + 1]; b++) keptBaskets.push(b);
+    }
+    basketStart[i + 1] = keptBaskets.length;
+  }
+  const basketTime = new Float64Array(keptBaskets.length);
+  const basketSpend = new Float64Array(keptBaskets.length);
+  const itemStart = new Uint32Array(keptBaskets.length + 1);
+  let items = 0;
+  keptBaskets.forEach((b, j) => {
+    basketTime[j] = sequences.basketTime[b];
+    basketSpend[j] = sequences.basketSpend[b];
+    items += sequences.itemStart[b + 1] - sequences.itemStart[b];
+    itemStart[j + 1] = items;
+  });
+  const kept = new Uint32Array(items);
+  keptBaskets.forEach((b, j) =>
+    kept.set(sequences.items.subarray(sequences.itemStart[b], sequences.itemStart[b + 1]), itemStart[j]),
+  );
+  return {
+    start: sequences.start,
+    length: sequences.length,
+    basketStart,
+    basketTime,
+    basketSpend,
+    itemStart,
+    items: kept,
+  };
 }

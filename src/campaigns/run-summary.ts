@@ -1,3 +1,6 @@
+import type { Redis } from 'ioredis';
+import type { CampaignEarnings } from '../audience/attribution.js';
+import { campaignEarnings } from '../audience/earnings-store.js';
 import type { CampaignStore, RunRecord } from './campaign-store.js';
 
 /** What `campaign status` and the demo print: one run's outcome, by reason. */
@@ -22,10 +25,24 @@ export interface RunSummary {
   progress: { predict: number; dispatch: number };
   seconds?: number;
   error?: string;
+  /** ISO 4217 code of the revenue figures. */
+  currency: string;
+  /**
+   * What the campaign earned (every run of it): clicks, opens, attributed orders and revenue
+   * per recipient next to its hold-out group, and the uplift. Present when the spec turns
+   * tracking on and the summary was asked with a Redis connection.
+   */
+  earned?: CampaignEarnings;
 }
 
-export async function summarizeRun(store: CampaignStore, runId: string): Promise<RunSummary> {
+/** `options.redis` adds what the campaign earned (campaigns whose spec turns tracking on). */
+export async function summarizeRun(
+  store: CampaignStore,
+  runId: string,
+  options: { redis?: Redis } = {},
+): Promise<RunSummary> {
   const run = await store.requireRun(runId);
+  const earned = options.redis ? await campaignEarnings(options.redis, run.campaignId, run.spec) : undefined;
   const [predict, generate, dispatch] = await Promise.all([
     store.chunkTotals(runId, 'predict'),
     store.chunkTotals(runId, 'generate'),
@@ -70,6 +87,8 @@ export async function summarizeRun(store: CampaignStore, runId: string): Promise
     },
     seconds: started ? Math.round((finished - started) / 10) / 100 : undefined,
     error: run.error,
+    currency: run.spec.currency,
+    ...(earned ? { earned } : {}),
   };
 }
 

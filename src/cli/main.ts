@@ -5,6 +5,7 @@ import { registerImportCommand } from './import-command.js';
 import { registerPredictCommands } from './predict-command.js';
 import { registerScheduleCommands } from './schedule-command.js';
 import { registerServerCommand } from './server-command.js';
+import { registerSuppressCommands } from './suppress-command.js';
 import { registerWorkerCommand } from './worker-command.js';
 
 const program = new Command('tailor')
@@ -19,6 +20,7 @@ registerWorkerCommand(program);
 registerServerCommand(program);
 registerPredictCommands(program);
 registerScheduleCommands(program);
+registerSuppressCommands(program);
 
 try {
   await program.parseAsync(process.argv);

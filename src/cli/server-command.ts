@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { openLinkSigner } from '../audience/link-secret.js';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '../queues/queue-names.js';
+import { audienceRoutePlugins } from '../server/audience-routes.js';
 import { checkExposure, credentialsFromEnv } from '../server/auth.js';
 import { DASHBOARD_PATH } from '../server/queue-dashboard.js';
 import { createTailorServer } from '../server/tailor-server.js';
@@ -52,6 +54,8 @@ export function registerServerCommand(program: Command): void {
       const queues = options.workers === false ? [] : parseWorkerQueues(options.workers);
 
       await withRuntime(async (runtime) => {
+        // Unsubscribe and tracking links are verified with the secret the workers sign with.
+        const signer = await openLinkSigner({ home: runtime.home, redis: runtime.redis.client });
         const context =
           queues.length > 0
             ? createStageContext({ redis: runtime.redis.client, queues: runtime.queues, home: runtime.home })
@@ -63,14 +67,23 @@ export function registerServerCommand(program: Command): void {
             queues: runtime.queues,
             store: runtime.store,
             openSnapshot: (dataset, version) => runtime.snapshots.get(dataset, version),
+            signer,
           },
-          { credentials },
+          {
+            credentials,
+            ...audienceRoutePlugins({
+              redis: runtime.redis.client,
+              store: runtime.store,
+              signer,
+              openSnapshot: (dataset) => runtime.snapshots.get(dataset),
+            }),
+          },
         );
         try {
           const address = await app.listen({ host: options.host, port });
           const log = (line: string) => process.stderr.write(`tailor server ${process.pid}: ${line}\n`);
           log(
-            `listening on ${address} (API /api/campaigns, bull-board ${DASHBOARD_PATH}, /metrics, /openapi.json)`,
+            `listening on ${address} (API /api/campaigns, bull-board ${DASHBOARD_PATH}, /metrics, /openapi.json, unsubscribe /u/)`,
           );
           log(queues.length ? `workers in this process: ${queues.join(', ')}` : 'no workers in this process');
           if (openNotice) log(openNotice);

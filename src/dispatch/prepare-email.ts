@@ -4,7 +4,7 @@ import { displayTitle, formatPrice } from '../generation/product-text.js';
 import type { PlannedSkip, PreparedEmail } from './deliver-batch.js';
 import type { Sender } from './email-headers.js';
 import { buildEmailMessage } from './email-message.js';
-import { renderEmail } from './email-templates.js';
+import { type RenderedEmail, renderEmail } from './email-templates.js';
 import { InvalidAddressError } from './header-safety.js';
 import { ledgerField } from './send-ledger.js';
 import { type UnsubscribeUrlBuilder, unsubscribeUrl } from './unsubscribe-url.js';
@@ -21,29 +21,37 @@ export interface EmailCampaign {
   currency?: string;
   /** Base of unsubscribe links (TAILOR_PUBLIC_URL / the spec's publicUrl). */
   publicUrl: string;
-  /** Replaceable link builder (issue 11 signs the token). */
+  /** Link builder; dispatch passes the signed one (src/audience/campaign-links.ts). */
   unsubscribeUrlFor?: UnsubscribeUrlBuilder;
+  /** Click tracking: the link a product URL becomes in this customer's mail (a signed redirect). */
+  clickUrlFor?: (target: string, customerId: string) => string;
+  /** Open tracking: a 1×1 image added at the end of the HTML part. */
+  openPixelUrlFor?: (customerId: string) => string;
   /** Product cards per mail (default 3). */
   productCards?: number;
 }
 
+type MailCustomer = Pick<CustomerRecord, 'id' | 'email' | 'firstName'> &
+  Partial<Pick<CustomerRecord, 'index'>>;
+type MailProduct = Pick<ProductRecord, 'title' | 'price' | 'url'>;
+
 /**
- * Renders and builds one customer's mail. Throws InvalidAddressError for an address that cannot
- * be mailed (record it as a skip with reason `invalid-email`) and MessageInputError or
- * EmailTemplateError for input or templates that are wrong for every customer.
+ * The customer's mail rendered (subject, HTML, text) with every link it carries, before MIME:
+ * what dispatch sends and what a preview shows, by construction the same.
  */
-export function prepareEmail(
+export function renderCampaignEmail(
   campaign: EmailCampaign,
-  customer: Pick<CustomerRecord, 'id' | 'email' | 'firstName'>,
+  customer: MailCustomer,
   copy: EmailCopy,
-  products: readonly Pick<ProductRecord, 'title' | 'price' | 'url'>[],
-  date?: Date,
-): PreparedEmail {
+  products: readonly MailProduct[],
+): { rendered: RenderedEmail; unsubscribeUrl: string } {
   const link = (campaign.unsubscribeUrlFor ?? unsubscribeUrl)(
     campaign.publicUrl,
     campaign.campaignId,
     customer.id,
+    customer.index,
   );
+  const track = campaign.clickUrlFor;
   const rendered = renderEmail(
     campaign.template,
     {
@@ -57,12 +65,42 @@ export function prepareEmail(
       products: products.slice(0, campaign.productCards ?? 3).map((product) => ({
         title: displayTitle(product.title),
         price: formatPrice(product.price, campaign.currency),
-        url: product.url,
+        url: track && product.url ? track(product.url, customer.id) : product.url,
       })),
       unsubscribeUrl: link,
     },
     { templatesDir: campaign.templatesDir },
   );
+  if (campaign.openPixelUrlFor) {
+    rendered.html = withOpenPixel(rendered.html, campaign.openPixelUrlFor(customer.id));
+  }
+  return { rendered, unsubscribeUrl: link };
+}
+
+/**
+ * Adds the open pixel just before `</body>` (or at the end), so every template gets it without
+ * a field of its own. The URL is our own signed link, escaped for an attribute all the same.
+ */
+export function withOpenPixel(html: string, pixelUrl: string): string {
+  const src = pixelUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const img = `<img src="${src}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">`;
+  const at = html.toLowerCase().lastIndexOf('</body>');
+  return at === -1 ? `${html}${img}\n` : `${html.slice(0, at)}${img}\n${html.slice(at)}`;
+}
+
+/**
+ * Renders and builds one customer's mail. Throws InvalidAddressError for an address that cannot
+ * be mailed (record it as a skip with reason `invalid-email`) and MessageInputError or
+ * EmailTemplateError for input or templates that are wrong for every customer.
+ */
+export function prepareEmail(
+  campaign: EmailCampaign,
+  customer: MailCustomer,
+  copy: EmailCopy,
+  products: readonly MailProduct[],
+  date?: Date,
+): PreparedEmail {
+  const { rendered, unsubscribeUrl: link } = renderCampaignEmail(campaign, customer, copy, products);
   const message = buildEmailMessage({
     campaignId: campaign.campaignId,
     customerId: customer.id,
@@ -81,9 +119,9 @@ export function prepareEmail(
 }
 
 export interface EmailRecipient {
-  customer: Pick<CustomerRecord, 'id' | 'email' | 'firstName'>;
+  customer: MailCustomer;
   copy: EmailCopy;
-  products: readonly Pick<ProductRecord, 'title' | 'price' | 'url'>[];
+  products: readonly MailProduct[];
 }
 
 /**

@@ -2,17 +2,24 @@ import { MessageInputError } from './header-safety.js';
 
 /**
  * Builds the URL a recipient opens (or a mailbox provider POSTs to) to unsubscribe. A parameter
- * of message building, so the signed-token version (issue 11) replaces it without touching the
- * rest of dispatch.
+ * of message building: dispatch passes the signed-token builder of src/audience/campaign-links.ts
+ * (`<base>/u/<token>`, answered by `tailor server`). `customerIndex` is the customer's snapshot
+ * index, a lookup hint the signed token may carry.
  */
-export type UnsubscribeUrlBuilder = (baseUrl: string, campaignId: string, customerId: string) => string;
+export type UnsubscribeUrlBuilder = (
+  baseUrl: string,
+  campaignId: string,
+  customerId: string,
+  customerIndex?: number,
+) => string;
 
 /** Longest URL accepted in a header; keeps every header line within RFC 5322's 998 characters. */
 export const MAX_HEADER_URL = 900;
 
 /**
- * `<base>/u?c=<campaignId>&u=<customerId>`: unsigned for now; nothing answers it until the
- * one-click endpoint exists.
+ * `<base>/u?c=<campaignId>&u=<customerId>`: unsigned, and nothing answers it. The default only
+ * for code that renders without a link signer (unit tests, template previews); every mail that
+ * dispatch sends carries the signed link instead.
  */
 export const unsubscribeUrl: UnsubscribeUrlBuilder = (baseUrl, campaignId, customerId) => {
   const base = parseWebUrl(baseUrl, 'unsubscribe base URL');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone } from '../data/timestamps.js';
 import { FrequencyCapSchema } from '../schedules/frequency-cap.js';
 
 /**
@@ -30,6 +31,63 @@ export const SenderSchema = z
   })
   .strict();
 
+/** A wall-clock time of day, `HH:MM` or `HH:MM:SS` (24-hour). */
+export const LocalTimeSchema = z
+  .string()
+  .regex(/^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$/, 'a time of day such as 09:30 (24-hour HH:MM)');
+
+const timeZone = z.string().refine(isTimeZone, 'an IANA time zone such as Europe/London');
+
+export const ScheduleSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('now') }).strict(),
+  z.object({ type: z.literal('at'), at: z.iso.datetime({ offset: true }) }).strict(),
+  /**
+   * At a wall-clock time in each customer's own time zone (the customer's, else their
+   * country's, else `brand.timeZone`): the next such time after the run is planned, or on
+   * `date` (a customer whose time on that date has already passed gets it at once).
+   */
+  z
+    .object({
+      type: z.literal('local'),
+      time: LocalTimeSchema,
+      date: z.iso.date().optional(),
+    })
+    .strict(),
+]);
+
+/** No marketing mail between these local times of the customer (wraps past midnight when start > end). */
+export const QuietHoursSchema = z
+  .object({ start: LocalTimeSchema, end: LocalTimeSchema })
+  .strict()
+  .refine((q) => q.start !== q.end, 'start and end must differ');
+
+/** Longest rolling window a mail cap may have: the mail history is kept this long. */
+export const MAX_MAIL_CAP_DAYS = 31;
+
+/** At most `maxMails` marketing mails per customer in any `windowDays`, counting every campaign. */
+export const MailCapSchema = z
+  .object({
+    maxMails: z.number().int().min(1).max(100),
+    windowDays: z.number().positive().max(MAX_MAIL_CAP_DAYS),
+  })
+  .strict();
+
+/**
+ * What the campaign measures; absent means nothing is tracked. Click links are signed
+ * redirects through `tailor server`; the open pixel is optional (mail clients block or prefetch
+ * images, so opens are a weak signal). `holdout` is the share of the eligible audience that is
+ * deliberately not mailed, so the uplift is measured against it.
+ */
+export const TrackingSchema = z
+  .object({
+    clicks: z.boolean().default(true),
+    opens: z.boolean().default(false),
+    holdout: z.number().min(0).max(0.5).default(0),
+    /** Orders within this many days after the mail (or the hold-out decision) are attributed. */
+    attributionWindowDays: z.number().positive().max(90).default(5),
+  })
+  .strict();
+
 export const CampaignSpecSchema = z
   .object({
     id: slug.optional(),
@@ -49,14 +107,12 @@ export const CampaignSpecSchema = z
       .object({
         name: z.string().min(1).max(80),
         voice: z.string().max(500).default('Friendly and concise.'),
+        /** Send-time zone of customers whose record and country give none. */
+        timeZone: timeZone.default('UTC'),
       })
       .strict(),
-    schedule: z
-      .discriminatedUnion('type', [
-        z.object({ type: z.literal('now') }).strict(),
-        z.object({ type: z.literal('at'), at: z.iso.datetime({ offset: true }) }).strict(),
-      ])
-      .default({ type: 'now' }),
+    schedule: ScheduleSchema.default({ type: 'now' }),
+    quietHours: QuietHoursSchema.optional(),
     segmentation: z
       .object({
         method: z.enum(['rfm-quantile', 'kmeans']).default('rfm-quantile'),
@@ -74,11 +130,13 @@ export const CampaignSpecSchema = z
     personalisation: z.enum(['segment', 'customer']).default('segment'),
     /** What customers who object to profiling get: the generic copy, or nothing. */
     objectors: z.enum(['generic', 'skip']).default('generic'),
-    /** Landing pages and unsubscribe links are built on this URL. */
+    /** Where `tailor server` is reachable: unsubscribe and tracking links (TAILOR_PUBLIC_URL wins). */
     publicUrl: z.url().default('http://localhost:8080'),
     seed: z.number().int().default(42),
     /** At most one mail of the cap's group per customer per window, across campaigns. */
     frequencyCap: FrequencyCapSchema.optional(),
+    mailCap: MailCapSchema.optional(),
+    tracking: TrackingSchema.optional(),
   })
   .strict();
 

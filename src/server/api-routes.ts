@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { LinkSigner } from '../audience/signed-token.js';
 import type { CampaignStore, SegmentsResult } from '../campaigns/campaign-store.js';
 import { enqueueCampaign } from '../campaigns/enqueue-campaign.js';
 import { type RunControl, RunControlError } from '../campaigns/run-control.js';
@@ -31,6 +32,7 @@ export interface ApiDeps {
   idempotency: IdempotencyStore;
   /** Open a dataset's snapshot (the expected version, when given, must match). */
   openSnapshot: (dataset: string, version?: string) => Promise<SnapshotReader>;
+  signer?: LinkSigner;
 }
 
 /** How many recent campaigns /api/segments looks through for one with segments. */
@@ -124,7 +126,11 @@ export async function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     const { id } = parseParams(CampaignIdParams, request.params, 'path');
     const { customer } = parseParams(PreviewQuery, request.query, 'query');
     const preview = await previewEmail(
-      { store: deps.store, openSnapshot: (dataset, version) => deps.openSnapshot(dataset, version) },
+      {
+        store: deps.store,
+        openSnapshot: (dataset, version) => deps.openSnapshot(dataset, version),
+        signer: deps.signer,
+      },
       await requireRun(id),
       customer,
     );

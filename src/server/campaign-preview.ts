@@ -1,12 +1,12 @@
+import { type CampaignLinks, linksOfSpec } from '../audience/campaign-links.js';
+import type { LinkSigner } from '../audience/signed-token.js';
 import type { CampaignStore, RunRecord } from '../campaigns/campaign-store.js';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { copyRequestFor } from '../campaigns/copy-plan.js';
 import type { CustomerRecord, SnapshotReader } from '../data/snapshot.js';
-import { type RenderedEmail, renderEmail } from '../dispatch/email-templates.js';
-import type { EmailCampaign } from '../dispatch/prepare-email.js';
-import { unsubscribeUrl } from '../dispatch/unsubscribe-url.js';
+import type { RenderedEmail } from '../dispatch/email-templates.js';
+import { type EmailCampaign, renderCampaignEmail } from '../dispatch/prepare-email.js';
 import type { EmailCopy } from '../generation/copywriter.js';
-import { displayTitle, formatPrice } from '../generation/product-text.js';
 import { NO_PRODUCT } from '../prediction/predictor.js';
 import { PREDICT_CHUNK } from '../queues/campaign-flow.js';
 
@@ -56,21 +56,27 @@ export async function findCustomer(
 }
 
 /** What every mail of the run shares, from its spec: the same fields dispatch builds. */
-export function emailCampaignOf(run: RunRecord): EmailCampaign {
+export function emailCampaignOf(run: RunRecord, links?: CampaignLinks): EmailCampaign {
   const { spec } = run;
   return {
+    ...links,
     campaignId: run.campaignId,
     template: spec.template,
     sender: { name: spec.sender.name, address: spec.sender.email, postalAddress: spec.sender.postalAddress },
     brand: { name: spec.brand.name },
     currency: spec.currency,
-    publicUrl: spec.publicUrl,
+    publicUrl: links?.publicUrl ?? spec.publicUrl,
     productCards: spec.products,
   };
 }
 
 export async function previewEmail(
-  deps: { store: CampaignStore; openSnapshot: (dataset: string, version: string) => Promise<SnapshotReader> },
+  deps: {
+    store: CampaignStore;
+    openSnapshot: (dataset: string, version: string) => Promise<SnapshotReader>;
+    /** Signs the links as dispatch does, so the preview is the mail that is sent. */
+    signer?: LinkSigner;
+  },
   runId: string,
   customerId: string,
 ): Promise<EmailPreview> {
@@ -122,27 +128,11 @@ export async function previewEmail(
   const products = Array.from(productRow)
     .filter((p) => p !== NO_PRODUCT)
     .map((p) => catalogue[p]);
-  const campaign = emailCampaignOf(run);
-  // Mirrors prepareEmail (src/dispatch/prepare-email.ts) up to the MIME step.
-  const rendered = renderEmail(campaign.template, {
-    brand: {
-      name: campaign.brand.name,
-      postalAddress: campaign.sender.postalAddress,
-      websiteUrl: campaign.brand.websiteUrl,
-    },
-    customer: { firstName: customer.firstName },
-    copy: copy.copy as EmailCopy,
-    products: products.slice(0, campaign.productCards ?? 3).map((product) => ({
-      title: displayTitle(product.title),
-      price: formatPrice(product.price, campaign.currency),
-      url: product.url,
-    })),
-    unsubscribeUrl: (campaign.unsubscribeUrlFor ?? unsubscribeUrl)(
-      campaign.publicUrl,
-      campaign.campaignId,
-      customer.id,
-    ),
-  });
+  const campaign = emailCampaignOf(
+    run,
+    deps.signer ? linksOfSpec(deps.signer, run.campaignId, run.spec) : undefined,
+  );
+  const { rendered } = renderCampaignEmail(campaign, customer, copy.copy as EmailCopy, products);
   const wouldSkip = !customer.consent
     ? 'no-consent'
     : audience === AUDIENCE.generic && customer.profilingObjection && run.spec.objectors === 'skip'

@@ -15,6 +15,7 @@ import {
   HealthSchema,
   SegmentsResponseSchema,
 } from './api-schemas.js';
+import { AUDIENCE_DOCUMENTED_ROUTES } from './audience-routes.js';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the zod schemas the handlers parse
@@ -191,6 +192,26 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
   },
   {
     method: 'GET',
+    url: '/campaigns/:id',
+    operation: {
+      summary:
+        'Campaign report page: segments, predictions, copy, delivery and a customer lookup (the HTML of `tailor campaign report`)',
+      parameters: idParam(),
+      responses: {
+        200: {
+          description: 'a self-contained HTML page',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+        401: UNAUTHORIZED,
+        404: {
+          description: 'no such campaign or run',
+          content: { 'text/html': { schema: { type: 'string' } } },
+        },
+      },
+    },
+  },
+  {
+    method: 'GET',
     url: '/api/segments',
     operation: {
       summary: 'Segment profiles of the most recent run that has them',
@@ -202,6 +223,7 @@ export const DOCUMENTED_ROUTES: DocumentedRoute[] = [
       },
     },
   },
+  ...AUDIENCE_DOCUMENTED_ROUTES,
 ];
 
 /** Fastify's `/a/:id` → OpenAPI's `/a/{id}`. */

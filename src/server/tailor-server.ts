@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { LinkSigner } from '../audience/signed-token.js';
 import type { CampaignStore } from '../campaigns/campaign-store.js';
 import { RunControl } from '../campaigns/run-control.js';
 import { projectRoot } from '../config/paths.js';
@@ -25,6 +26,8 @@ export interface TailorServerDeps {
   store: CampaignStore;
   /** Open a dataset's snapshot; with a version, refuse another one (SnapshotCache.get). */
   openSnapshot: (dataset: string, version?: string) => Promise<SnapshotReader>;
+  /** Signs links the way dispatch does (previews show the mail as sent). */
+  signer?: LinkSigner;
 }
 
 export interface TailorServerOptions {
@@ -118,6 +121,7 @@ export async function createTailorServer(
       control,
       idempotency: new IdempotencyStore(deps.redis),
       openSnapshot: deps.openSnapshot,
+      signer: deps.signer,
     });
     await registerQueueDashboard(scope, deps.queues);
     for (const plugin of options.protectedRoutes ?? []) await scope.register(plugin);

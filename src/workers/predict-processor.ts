@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import { selectAudience } from '../campaigns/audience.js';
+import { profiledHistoryOnly, selectAudience } from '../campaigns/audience.js';
 import { AUDIENCE } from '../campaigns/chunk-codec.js';
 import { gateRun } from '../campaigns/run-control.js';
 import { rankPopular } from '../prediction/popularity.js';
@@ -27,7 +27,7 @@ export function predictProcessor(context: StageContext) {
 
     const predictor = await context.methods.predictor(snapshot);
     const k = run.spec.products;
-    const batch = await predictor.predict(sequences, k, {
+    const batch = await predictor.predict(profiledHistoryOnly(sequences, audience), k, {
       popularity,
       referenceTime: snapshot.manifest.referenceTime,
     });

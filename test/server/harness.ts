@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { openLinkSigner } from '../../src/audience/link-secret.js';
 import { CampaignStore } from '../../src/campaigns/campaign-store.js';
 import { type ImportOptions, importDataset } from '../../src/data/import-dataset.js';
 import type { SnapshotReader } from '../../src/data/snapshot.js';
 import { openSnapshot } from '../../src/data/snapshot-catalog.js';
 import { TailorQueues } from '../../src/queues/tailor-queues.js';
+import { audienceRoutePlugins } from '../../src/server/audience-routes.js';
 import type { ServerCredentials } from '../../src/server/auth.js';
 import { createTailorServer, type RoutePlugin } from '../../src/server/tailor-server.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -59,9 +61,16 @@ export async function startHarness(options: {
     }
     return reader;
   };
+  // The workers a test starts on `root` sign with the same generated secret.
+  const signer = await openLinkSigner({ home: root, redis: redis.client });
+  const audience = audienceRoutePlugins({ redis: redis.client, store, signer, openSnapshot: open });
   const app = await createTailorServer(
-    { redis: redis.client, queues, store, openSnapshot: open },
-    { credentials: options.credentials, protectedRoutes: options.protectedRoutes },
+    { redis: redis.client, queues, store, openSnapshot: open, signer },
+    {
+      credentials: options.credentials,
+      publicRoutes: audience.publicRoutes,
+      protectedRoutes: [...audience.protectedRoutes, ...(options.protectedRoutes ?? [])],
+    },
   );
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
