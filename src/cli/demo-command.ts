@@ -10,6 +10,7 @@ import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
 import { QUEUE_NAMES } from '../queues/queue-names.js';
 import { openRedis } from '../queues/redis-runtime.js';
 import { TailorQueues } from '../queues/tailor-queues.js';
+import { writeCampaignReport } from '../report/report-file.js';
 import { trainInThread } from '../workers/retrain.js';
 import { closeStageContext, createStageContext } from '../workers/stage-context.js';
 import { startWorkers } from '../workers/worker-pool.js';
@@ -77,6 +78,18 @@ export function registerDemoCommand(program: Command): void {
         });
         bar.stop();
         const summary = await summarizeRun(store, finished.runId);
+        // The campaign report, openable offline: what a manager looks at after the send.
+        const report = await writeCampaignReport(
+          {
+            redis: redis.client,
+            store,
+            queues,
+            openSnapshot: (dataset, version) => context.snapshots.get(dataset, version),
+            home,
+          },
+          finished.runId,
+          join(home, 'reports', `${finished.runId}.html`),
+        );
         printJson({
           campaignId: summary.campaignId,
           runId: summary.runId,
@@ -100,6 +113,7 @@ export function registerDemoCommand(program: Command): void {
           adRows: summary.adRows,
           seconds: Math.round((performance.now() - started) / 10) / 100,
           outbox: campaignOutboxDir(context.delivery.config.outboxDir, summary.campaignId),
+          report: report.path,
           ...(summary.error ? { error: summary.error } : {}),
         });
         if (summary.state !== 'completed') process.exitCode = 1;

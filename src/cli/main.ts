@@ -3,6 +3,7 @@ import { registerCampaignCommands } from './campaign-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerImportCommand } from './import-command.js';
 import { registerPredictCommands } from './predict-command.js';
+import { registerReportCommand } from './report-command.js';
 import { registerScheduleCommands } from './schedule-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerSuppressCommands } from './suppress-command.js';
@@ -16,6 +17,7 @@ const program = new Command('tailor')
 registerDemoCommand(program);
 registerImportCommand(program);
 registerCampaignCommands(program);
+registerReportCommand(program);
 registerWorkerCommand(program);
 registerServerCommand(program);
 registerPredictCommands(program);

@@ -4,6 +4,7 @@ import { isQueueName, QUEUE_NAMES, type QueueName } from '../queues/queue-names.
 import { audienceRoutePlugins } from '../server/audience-routes.js';
 import { checkExposure, credentialsFromEnv } from '../server/auth.js';
 import { DASHBOARD_PATH } from '../server/queue-dashboard.js';
+import { reportRoutes } from '../server/report-routes.js';
 import { createTailorServer } from '../server/tailor-server.js';
 import { closeStageContext, createStageContext } from '../workers/stage-context.js';
 import { startWorkers } from '../workers/worker-pool.js';
@@ -61,6 +62,12 @@ export function registerServerCommand(program: Command): void {
             ? createStageContext({ redis: runtime.redis.client, queues: runtime.queues, home: runtime.home })
             : undefined;
         const pool = context ? startWorkers(context, { queues }) : undefined;
+        const audience = audienceRoutePlugins({
+          redis: runtime.redis.client,
+          store: runtime.store,
+          signer,
+          openSnapshot: (dataset) => runtime.snapshots.get(dataset),
+        });
         const app = await createTailorServer(
           {
             redis: runtime.redis.client,
@@ -71,12 +78,18 @@ export function registerServerCommand(program: Command): void {
           },
           {
             credentials,
-            ...audienceRoutePlugins({
-              redis: runtime.redis.client,
-              store: runtime.store,
-              signer,
-              openSnapshot: (dataset) => runtime.snapshots.get(dataset),
-            }),
+            publicRoutes: audience.publicRoutes,
+            protectedRoutes: [
+              ...audience.protectedRoutes,
+              reportRoutes({
+                redis: runtime.redis.client,
+                store: runtime.store,
+                queues: runtime.queues,
+                openSnapshot: (dataset, version) => runtime.snapshots.get(dataset, version),
+                home: runtime.home,
+                signer,
+              }),
+            ],
           },
         );
         try {

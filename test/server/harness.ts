@@ -10,6 +10,7 @@ import { openSnapshot } from '../../src/data/snapshot-catalog.js';
 import { TailorQueues } from '../../src/queues/tailor-queues.js';
 import { audienceRoutePlugins } from '../../src/server/audience-routes.js';
 import type { ServerCredentials } from '../../src/server/auth.js';
+import { reportRoutes } from '../../src/server/report-routes.js';
 import { createTailorServer, type RoutePlugin } from '../../src/server/tailor-server.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
@@ -69,7 +70,11 @@ export async function startHarness(options: {
     {
       credentials: options.credentials,
       publicRoutes: audience.publicRoutes,
-      protectedRoutes: [...audience.protectedRoutes, ...(options.protectedRoutes ?? [])],
+      protectedRoutes: [
+        ...audience.protectedRoutes,
+        reportRoutes({ redis: redis.client, store, queues, openSnapshot: open, home: root, signer }),
+        ...(options.protectedRoutes ?? []),
+      ],
     },
   );
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
