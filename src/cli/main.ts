@@ -5,6 +5,7 @@ import { registerImportCommand } from './import-command.js';
 import { registerPredictCommands } from './predict-command.js';
 import { registerReportCommand } from './report-command.js';
 import { registerScheduleCommands } from './schedule-command.js';
+import { registerSegmentCommands } from './segment-command.js';
 import { registerServerCommand } from './server-command.js';
 import { registerSuppressCommands } from './suppress-command.js';
 import { registerWorkerCommand } from './worker-command.js';
@@ -21,6 +22,7 @@ registerReportCommand(program);
 registerWorkerCommand(program);
 registerServerCommand(program);
 registerPredictCommands(program);
+registerSegmentCommands(program);
 registerScheduleCommands(program);
 registerSuppressCommands(program);
 

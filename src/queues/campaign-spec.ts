@@ -115,11 +115,11 @@ export const CampaignSpecSchema = z
     quietHours: QuietHoursSchema.optional(),
     segmentation: z
       .object({
-        method: z.enum(['rfm-quantile', 'kmeans']).default('rfm-quantile'),
+        method: z.enum(['rfm-quantile', 'kmeans']).default('kmeans'),
         k: z.number().int().min(2).max(20).optional(),
       })
       .strict()
-      .default({ method: 'rfm-quantile' }),
+      .default({ method: 'kmeans' }),
     /** ISO 4217 currency of the dataset's prices, for display. */
     currency: z
       .string()

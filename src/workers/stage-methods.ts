@@ -6,6 +6,7 @@ import type { Copywriter } from '../generation/copywriter.js';
 import type { ModelDevice, ModelDtype } from '../generation/model-config.js';
 import { type CopywriterConfig, openCopywriter } from '../generation/open-copywriter.js';
 import type { Predictor } from '../prediction/predictor.js';
+import { KMeansSegmenter } from '../segmentation/kmeans-segmenter.js';
 import { RfmQuantileSegmenter } from '../segmentation/rfm-quantile.js';
 import type { Segmenter } from '../segmentation/segmenter.js';
 import { PredictorCache } from './predictor-cache.js';
@@ -50,6 +51,7 @@ export class StageMethods {
 
   segmenter(method: string): Segmenter {
     if (method === 'rfm-quantile') return new RfmQuantileSegmenter();
+    if (method === 'kmeans') return new KMeansSegmenter();
     throw new Error(`segmentation method '${method}' is not available`);
   }
 
