@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CampaignSchedules, type ScheduleInfo } from '../schedules/campaign-schedules.js';
 import {
@@ -7,28 +6,11 @@ import {
   type ScheduledCampaignSpec,
 } from '../schedules/schedule-spec.js';
 import { printJson, withRuntime } from './cli-runtime.js';
-
-const MAX_SPEC_BYTES = 256 * 1024;
+import { readSpecJson } from './spec-file.js';
 
 /** A scheduled campaign spec file: the campaign spec plus an optional `frequencyCap`. */
 export function readScheduledSpecFile(path: string): ScheduledCampaignSpec {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `${path}: cannot read campaign spec (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-  if (Buffer.byteLength(text) > MAX_SPEC_BYTES)
-    throw new Error(`${path}: campaign spec larger than ${MAX_SPEC_BYTES} bytes`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    throw new Error(`${path}: not valid JSON: ${(error as Error).message}`);
-  }
-  return parseScheduledSpec(json, path);
+  return parseScheduledSpec(readSpecJson(path), path);
 }
 
 function positiveNumber(value: string, option: string): number {

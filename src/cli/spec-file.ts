@@ -6,6 +6,11 @@ const MAX_SPEC_BYTES = 256 * 1024;
 
 /** Read and validate a campaign spec file; errors name the file and the field (or JSON position). */
 export function readSpecFile(path: string): CampaignSpec {
+  return parseCampaignSpec(readSpecJson(path), path);
+}
+
+/** A spec file's JSON (BOM allowed, size bounded); errors name the file. */
+export function readSpecJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -22,5 +27,5 @@ export function readSpecFile(path: string): CampaignSpec {
   } catch (error) {
     throw new Error(`${path}: not valid JSON: ${(error as Error).message}`);
   }
-  return parseCampaignSpec(json, path);
+  return json;
 }

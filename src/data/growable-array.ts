@@ -2,7 +2,7 @@
  * A typed array that grows by doubling: compact per-customer and per-product state (8 bytes a
  * Float64 value instead of ~16+ for a boxed number in a JS array, and no GC pressure).
  */
-type Typed = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+type Typed = Float64Array | Float32Array | Uint32Array | Uint16Array | Uint8Array;
 
 export class GrowableArray<T extends Typed> {
   length = 0;
@@ -47,6 +47,7 @@ export class GrowableArray<T extends Typed> {
 }
 
 export const float64s = (capacity: number) => new Float64Array(capacity);
+export const float32s = (capacity: number) => new Float32Array(capacity);
 export const uint32s = (capacity: number) => new Uint32Array(capacity);
 export const uint16s = (capacity: number) => new Uint16Array(capacity);
 export const uint8s = (capacity: number) => new Uint8Array(capacity);

@@ -1,6 +1,6 @@
+import { float32s, GrowableArray, uint32s } from '../../data/growable-array.js';
 import type { BasketSequences } from '../../data/snapshot.js';
 import type { TargetBaskets } from '../ranking-metrics.js';
-import { GrowableFloat32, GrowableUint32 } from './growable-array.js';
 import { type ItemVocabulary, RARE_SLOT } from './item-vocabulary.js';
 
 const DAY_MS = 86_400_000;
@@ -70,20 +70,20 @@ export class SequenceBatchBuilder {
   private touchedCount = 0;
 
   private customers = 0;
-  private stepStart = new GrowableUint32();
-  private stepItemStart = new GrowableUint32();
-  private stepItems = new GrowableUint32();
-  private stepFeatures = new GrowableFloat32();
-  private rowStep = new GrowableUint32();
-  private rowCustomer = new GrowableUint32();
+  private stepStart = new GrowableArray(uint32s);
+  private stepItemStart = new GrowableArray(uint32s);
+  private stepItems = new GrowableArray(uint32s);
+  private stepFeatures = new GrowableArray(float32s);
+  private rowStep = new GrowableArray(uint32s);
+  private rowCustomer = new GrowableArray(uint32s);
   private rowTime: number[] = [];
-  private targetStart = new GrowableUint32();
-  private targetItems = new GrowableUint32();
-  private gapTarget = new GrowableFloat32();
-  private rowWeight = new GrowableFloat32();
-  private repeatStart = new GrowableUint32();
-  private repeatItems = new GrowableUint32();
-  private repeatFeatures = new GrowableFloat32();
+  private targetStart = new GrowableArray(uint32s);
+  private targetItems = new GrowableArray(uint32s);
+  private gapTarget = new GrowableArray(float32s);
+  private rowWeight = new GrowableArray(float32s);
+  private repeatStart = new GrowableArray(uint32s);
+  private repeatItems = new GrowableArray(uint32s);
+  private repeatFeatures = new GrowableArray(float32s);
 
   private readonly customerWeightPower: number;
 
@@ -123,7 +123,7 @@ export class SequenceBatchBuilder {
     const rowsBefore = this.rowWeight.length;
     this.addCustomer(sequences, b0, firstStep, b1 - 1, true);
     const weight = (this.rowWeight.length - rowsBefore) ** -this.customerWeightPower;
-    this.rowWeight.data.fill(weight, rowsBefore, this.rowWeight.length);
+    this.rowWeight.view().fill(weight, rowsBefore);
   }
 
   /**
@@ -226,21 +226,21 @@ export class SequenceBatchBuilder {
     this.repeatStart.push(this.repeatItems.length);
     const batch: SequenceBatch = {
       customers: this.customers,
-      stepStart: this.stepStart.view(),
-      stepItemStart: this.stepItemStart.view(),
-      stepItems: this.stepItems.view(),
-      stepFeatures: this.stepFeatures.view(),
+      stepStart: this.stepStart.view().slice(),
+      stepItemStart: this.stepItemStart.view().slice(),
+      stepItems: this.stepItems.view().slice(),
+      stepFeatures: this.stepFeatures.view().slice(),
       rows: this.rowStep.length,
-      rowStep: this.rowStep.view(),
-      rowCustomer: this.rowCustomer.view(),
+      rowStep: this.rowStep.view().slice(),
+      rowCustomer: this.rowCustomer.view().slice(),
       rowTime: Float64Array.from(this.rowTime),
-      targetStart: this.targetStart.view(),
-      targetItems: this.targetItems.view(),
-      gapTarget: this.gapTarget.view(),
-      rowWeight: this.rowWeight.view(),
-      repeatStart: this.repeatStart.view(),
-      repeatItems: this.repeatItems.view(),
-      repeatFeatures: this.repeatFeatures.view(),
+      targetStart: this.targetStart.view().slice(),
+      targetItems: this.targetItems.view().slice(),
+      gapTarget: this.gapTarget.view().slice(),
+      rowWeight: this.rowWeight.view().slice(),
+      repeatStart: this.repeatStart.view().slice(),
+      repeatItems: this.repeatItems.view().slice(),
+      repeatFeatures: this.repeatFeatures.view().slice(),
     };
     this.customers = 0;
     for (const g of [
