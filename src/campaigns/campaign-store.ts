@@ -88,13 +88,15 @@ export class CampaignStore {
       createdAt: new Date().toISOString(),
       spec,
     };
+    // Three keys in three Cluster slots: one MULTI per slot, the run record first so the
+    // campaign never points at a run that does not exist.
     await this.redis
       .multi()
-      .hset(campaignKey(campaignId), { name: spec.name, latestRun: runId, spec: JSON.stringify(spec) })
-      .zadd(campaignIndexKey, Date.now(), campaignId)
       .hset(runKeys(runId).record, serialise(record))
       .expire(runKeys(runId).record, this.retentionSeconds)
       .exec();
+    await this.redis.hset(campaignKey(campaignId), { name: spec.name, latestRun: runId, spec: JSON.stringify(spec) });
+    await this.redis.zadd(campaignIndexKey, Date.now(), campaignId);
     return record;
   }
 

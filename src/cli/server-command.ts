@@ -9,24 +9,13 @@ import { createTailorServer } from '../server/tailor-server.js';
 import { closeStageContext, createStageContext } from '../workers/stage-context.js';
 import { startWorkers } from '../workers/worker-pool.js';
 import { printJson, untilSignal, withRuntime } from './cli-runtime.js';
+import { parseQueueList } from './worker-command.js';
 
 export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new Error(`--port must be a number from 0 to 65535 (got '${value}')`);
   return port;
-}
-
-function parseWorkerQueues(list: string): QueueName[] {
-  const names = list
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const name of names) {
-    if (!isQueueName(name))
-      throw new Error(`--workers: unknown queue '${name}' (queues: ${QUEUE_NAMES.join(', ')})`);
-  }
-  return names as QueueName[];
 }
 
 export function registerServerCommand(program: Command): void {
@@ -52,7 +41,7 @@ export function registerServerCommand(program: Command): void {
       // Refuse an open server on a reachable address before touching Redis.
       const credentials = credentialsFromEnv();
       const openNotice = checkExposure(options.host, credentials);
-      const queues = options.workers === false ? [] : parseWorkerQueues(options.workers);
+      const queues = options.workers === false ? [] : parseQueueList(options.workers, '--workers');
 
       await withRuntime(async (runtime) => {
         // Unsubscribe and tracking links are verified with the secret the workers sign with.

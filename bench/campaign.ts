@@ -1,0 +1,321 @@
+/**
+ * One campaign to a whole synthetic retailer, end to end, on this machine (issue 10):
+ *
+ *   npm run bench:campaign -- --customers 100000 [--transport stream|smtp] [--json]
+ *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--cpu-prof DIR] [--keep]
+ *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
+ *
+ * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
+ * 2. Starts a private redis-server with Tailor's production settings (AOF everysec, noeviction).
+ * 3. Measures the reference: a no-op BullMQ worker on that Redis (raw-bullmq.ts), before the
+ *    campaign and again after it; the better figure is reported.
+ * 4. Imports the retailer with `tailor import` (a child process).
+ * 5. Starts --workers `tailor worker` processes (all queues; one per core by default). With
+ *    --own-homes each has its own TAILOR_HOME and reaches the snapshot the multi-machine way:
+ *    published to a snapshot store, fetched by version (src/data/snapshot-publish.ts).
+ * 6. Enqueues one campaign to every customer with an order, with the production methods this
+ *    build has (k-means when wired, else RFM quantiles; the predictor StageMethods picks; template
+ *    copy unless TAILOR_COPY_MODE says otherwise) and waits for it.
+ * 7. Checks every eligible customer was sent exactly once (the send ledger against the data's
+ *    own consent count), and prints one JSON line.
+ *
+ * `emailsPerSecond` is mails sent over the dispatch stage's wall time (first send-chunk job
+ * start to last end); `rawBullmqJobsPerSecond` is the reference's no-op jobs per second. Every
+ * process's own peak RSS comes from rss-report.ts; Redis's from INFO (used_memory_peak).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CampaignStore } from '../src/campaigns/campaign-store.js';
+import { dispatchChunkSize, enqueueCampaign, waitForRun } from '../src/campaigns/enqueue-campaign.js';
+import { progressBar } from '../src/cli/progress.js';
+import { snapshotDir } from '../src/data/snapshot-catalog.js';
+import { publishSnapshot } from '../src/data/snapshot-publish.js';
+import { SendLedger } from '../src/dispatch/send-ledger.js';
+import { parseCampaignSpec } from '../src/queues/campaign-spec.js';
+import { createRedisClient, parseInfo } from '../src/queues/redis-connection.js';
+import { startRedisServer } from '../src/queues/redis-server.js';
+import { TailorQueues } from '../src/queues/tailor-queues.js';
+import { SnapshotCache } from '../src/workers/snapshot-cache.js';
+import { StageMethods } from '../src/workers/stage-methods.js';
+import { BenchArgs, REPO_ROOT, UCI_ONLINE_RETAIL } from './bench-args.js';
+import { BenchProcess, type ProcessReport } from './bench-process.js';
+import { round, stageTimings } from './stage-timings.js';
+import { writeSyntheticRetailer } from './synthetic-retailer.js';
+
+const args = new BenchArgs();
+const customers = args.integer('customers');
+const transport = args.string('transport', 'stream');
+if (transport !== 'stream' && transport !== 'smtp') throw new Error('--transport must be stream or smtp');
+const workerCount = args.integer('workers', cpus().length);
+const seed = args.integer('seed', 1);
+const ownHomes = args.has('own-homes');
+const json = args.has('json');
+const cpuProf = args.has('cpu-prof') ? resolve(args.string('cpu-prof')) : undefined;
+const chunkSize = args.integer('chunk-size', dispatchChunkSize());
+// NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
+// was a third of it), as ops/README.md recommends; `--import-node-options=` measures Node's
+// defaults. Workers run with Node's defaults (the same flag did not change their CPU per mail).
+const importNodeOptions = args.string('import-node-options', '--max-semi-space-size=64');
+process.env.TAILOR_CHUNK_SIZE = String(chunkSize);
+const bench = resolve(REPO_ROOT, '.tailor', 'bench');
+const dataDir = resolve(args.string('data', join(bench, 'data', `retail-${customers}-s${seed}`)));
+const work = resolve(args.string('work', join(bench, 'run')));
+// Another build's CLI (e.g. a checkout with a proposed patch) for A/B runs on the same data.
+const cli = resolve(args.string('cli', join(REPO_ROOT, 'bin', 'tailor.js')));
+const say = (line: string) => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+
+const loadBefore = loadavg()[0];
+const data = await writeSyntheticRetailer({
+  source: args.string('source', UCI_ONLINE_RETAIL),
+  customers,
+  out: dataDir,
+  seed,
+});
+say(
+  `data: ${data.orderLines} order lines in ${data.dir}${data.cached ? ' (reused)' : ` (${data.seconds} s)`}`,
+);
+
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+const reports = join(work, 'reports');
+mkdirSync(reports);
+const redisServer = await startRedisServer({ dataDir: join(work, 'redis') });
+const redis = createRedisClient(redisServer.url);
+const started: BenchProcess[] = [];
+try {
+  // The reference, on the same Redis, before and after the campaign (on a shared machine one of
+  // the two may catch a busy moment): the better of the two is the bar.
+  const measureRaw = async (label: string) => {
+    const raw = new BenchProcess(label, [join(import.meta.dirname, 'raw-bullmq.js'), redisServer.url], {
+      reportDir: reports,
+    });
+    const done = await raw.finished();
+    return { ...(JSON.parse(done.stdout.trim()) as { jobsPerSecond: number }), report: done.report };
+  };
+  const rawBefore = await measureRaw('raw-bullmq-before');
+  say(`reference: no-op BullMQ worker ${rawBefore.jobsPerSecond} jobs/s`);
+
+  const home = join(work, 'home');
+  const baseEnv: NodeJS.ProcessEnv = {
+    REDIS_URL: redisServer.url,
+    TAILOR_HOME: home,
+    TAILOR_COPY_MODE: process.env.TAILOR_COPY_MODE ?? 'template',
+    // Workers with their own homes must share the link secret, as on several machines.
+    TAILOR_SECRET: process.env.TAILOR_SECRET ?? 'bench-campaign-link-secret-0123456789abcdef',
+  };
+  const nodeArgs = (label: string) =>
+    cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProf, label)}`] : [];
+
+  const totalStarted = performance.now();
+  const importer = new BenchProcess(
+    'import',
+    [
+      cli,
+      'import',
+      '--name',
+      'retail',
+      '--orders',
+      data.files.orders,
+      '--customers',
+      data.files.customers,
+      '--products',
+      data.files.products,
+      '--json',
+    ],
+    {
+      env: { ...baseEnv, NODE_OPTIONS: importNodeOptions },
+      reportDir: reports,
+      nodeArgs: nodeArgs('import'),
+    },
+  );
+  started.push(importer);
+  const imported = await importer.finished();
+  const importSeconds = (performance.now() - totalStarted) / 1000;
+  const summary = JSON.parse(imported.stdout.trim().split('\n').at(-1) ?? '{}') as {
+    orderLines: number;
+    customers: number;
+    files: Record<string, { accepted: number; rejected: number; skipped: Record<string, number> }>;
+  };
+  const inputRows = Object.values(summary.files).reduce(
+    (sum, f) => sum + f.accepted + f.rejected + Object.values(f.skipped).reduce((a, b) => a + b, 0),
+    0,
+  );
+  say(`import: ${summary.orderLines} order lines in ${round(importSeconds)} s`);
+
+  let publishSeconds = 0;
+  const store = ownHomes ? join(work, 'snapshot-store') : undefined;
+  if (store) {
+    const publishStarted = performance.now();
+    await publishSnapshot(store, snapshotDir(home, 'retail'));
+    publishSeconds = (performance.now() - publishStarted) / 1000;
+  }
+
+  let sink: BenchProcess | undefined;
+  let smtpUrl: string | undefined;
+  if (transport === 'smtp') {
+    sink = new BenchProcess('smtp-sink', [join(import.meta.dirname, 'smtp-sink.js')], { reportDir: reports });
+    started.push(sink);
+    await sink.waitFor('"url"');
+    smtpUrl = (JSON.parse(sink.output.stdout.trim().split('\n')[0]) as { url: string }).url;
+  }
+  const workers = Array.from({ length: workerCount }, (_, i) => {
+    const label = `worker-${i + 1}`;
+    const env: NodeJS.ProcessEnv = {
+      ...baseEnv,
+      ...(ownHomes ? { TAILOR_HOME: join(work, label), TAILOR_SNAPSHOT_STORE: store } : {}),
+      ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
+    };
+    const worker = new BenchProcess(label, [cli, 'worker', '--transport', transport], {
+      env,
+      reportDir: reports,
+      nodeArgs: nodeArgs(label),
+    });
+    started.push(worker);
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitFor('tailor worker')));
+
+  const queues = new TailorQueues(redis);
+  const campaignStore = new CampaignStore(redis);
+  const snapshots = new SnapshotCache(home, store);
+  const segmentation = segmentationMethod(home);
+  const spec = parseCampaignSpec({
+    id: 'bench',
+    name: `Bench campaign, ${customers} customers`,
+    dataset: 'retail',
+    audience: { minOrders: 1 },
+    channels: ['email'],
+    template: 'default',
+    sender: {
+      name: 'Tailor Gift Shop',
+      email: 'hello@shop.example.com',
+      postalAddress: '1 Example Street, London',
+    },
+    brand: { name: 'Tailor Gift Shop' },
+    segmentation: { method: segmentation },
+    currency: 'GBP',
+    products: 3,
+    publicUrl: 'https://shop.example.com',
+  });
+  const enqueuedAt = Date.now();
+  const run = await enqueueCampaign(
+    { store: campaignStore, queues, openSnapshot: (d) => snapshots.get(d) },
+    spec,
+  );
+  const ledger = new SendLedger(redis);
+  const expected = data.customers - data.consentFalse;
+  const bar = json ? undefined : progressBar(`campaign ${customers}`);
+  const finished = await waitForRun(
+    campaignStore,
+    run.runId,
+    async (r) => bar?.update((await ledger.counts(r.campaignId)).sent, expected, r.state),
+    500,
+  );
+  const campaignSeconds = (Date.now() - enqueuedAt) / 1000;
+  const totalSeconds = (performance.now() - totalStarted) / 1000;
+  bar?.stop();
+  if (finished.state !== 'completed')
+    throw new Error(`run ${run.runId} ended ${finished.state}: ${finished.error}`);
+
+  const stages = await stageTimings(queues, finished, enqueuedAt);
+  const counts = await ledger.counts(run.campaignId);
+  const generate = await campaignStore.chunkTotals(run.runId, 'generate');
+  const dispatch = await campaignStore.chunkTotals(run.runId, 'dispatch');
+  const memory = parseInfo(await redis.info('memory'));
+  const workerReports = await Promise.all(workers.map((w) => w.stop()));
+  const sinkReport = sink ? await sink.stop() : null;
+  // What reached the SMTP sink: every sent mail once, nothing more.
+  const sinkReceived = sink
+    ? (JSON.parse(sink.output.stdout.trim().split('\n').at(-1) ?? '{}') as {
+        messages: number;
+        bytes: number;
+      })
+    : undefined;
+  const rawAfter = await measureRaw('raw-bullmq-after');
+  const rawJobsPerSecond = Math.max(rawBefore.jobsPerSecond, rawAfter.jobsPerSecond);
+  await queues.close();
+  await snapshots.close();
+
+  const failed = Object.values(counts.failed).reduce((a, b) => a + b, 0);
+  const exactlyOnce =
+    counts.sent === expected &&
+    counts.sending === 0 &&
+    failed === 0 &&
+    counts.total === customers &&
+    (sinkReceived === undefined || sinkReceived.messages === counts.sent);
+  const mb = (report: ProcessReport | null) => report?.peakRssMb ?? null;
+  const result = {
+    customers,
+    orderLines: summary.orderLines,
+    workers: workerCount,
+    transport,
+    ownHomes,
+    importNodeOptions,
+    segmentation: finished.segmenter,
+    predictor: finished.predictor,
+    copywriter: finished.copywriter,
+    importSeconds: round(importSeconds),
+    importLinesPerSecond: Math.round(inputRows / importSeconds),
+    publishSeconds: round(publishSeconds),
+    segmentSeconds: stages.segment.seconds,
+    predictSeconds: stages.predict.seconds,
+    generateSeconds: stages.generate.seconds,
+    dispatchSeconds: stages.dispatch.seconds,
+    campaignSeconds: round(campaignSeconds),
+    totalSeconds: round(totalSeconds),
+    stageStartedAfterSeconds: Object.fromEntries(Object.entries(stages).map(([k, s]) => [k, s.startedAfter])),
+    sent: counts.sent,
+    expectedSent: expected,
+    exactlyOnce,
+    ...(sinkReceived ? { smtpSinkMessages: sinkReceived.messages } : {}),
+    skipped: counts.skipped,
+    failed: counts.failed,
+    dispatchChunks: finished.chunks,
+    emailsPerSecond: Math.round(counts.sent / stages.dispatch.seconds),
+    rawBullmqJobsPerSecond: rawJobsPerSecond,
+    rawBullmqRuns: [rawBefore.jobsPerSecond, rawAfter.jobsPerSecond],
+    emailsOverRawJobs: round(counts.sent / stages.dispatch.seconds / rawJobsPerSecond),
+    llmCalls: generate.generateCalls ?? 0,
+    copyKeys: generate.copyKeys ?? 0,
+    peakRssMb: {
+      import: mb(imported.report),
+      workers: workerReports.map(mb),
+      rawBullmq: mb(rawBefore.report),
+      bench: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(sink ? { smtpSink: mb(sinkReport) } : {}),
+    },
+    cpuSeconds: {
+      import: imported.report?.cpuSeconds ?? null,
+      workers: workerReports.map((r) => r?.cpuSeconds ?? null),
+      ...(sink ? { smtpSink: sinkReport?.cpuSeconds ?? null } : {}),
+      bench: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
+    },
+    redisPeakMemoryMb: Math.round(Number(memory.used_memory_peak) / 1048576),
+    redisMemoryAtEndMb: Math.round(Number(memory.used_memory) / 1048576),
+    dispatchStats: dispatch,
+    loadAverageBefore: round(loadBefore),
+    cores: cpus().length,
+    dataCached: data.cached,
+  };
+  console.log(JSON.stringify(result));
+  if (!exactlyOnce) process.exitCode = 1;
+} finally {
+  await Promise.all(started.map((p) => p.stop()));
+  redis.disconnect();
+  await redisServer.stop();
+  if (!args.has('keep')) rmSync(work, { recursive: true, force: true });
+}
+
+/** k-means when this build wires it into StageMethods, else RFM quantiles. */
+function segmentationMethod(home: string): 'kmeans' | 'rfm-quantile' {
+  const methods = new StageMethods(home, redis);
+  try {
+    methods.segmenter('kmeans');
+    return 'kmeans';
+  } catch {
+    return 'rfm-quantile';
+  }
+}
