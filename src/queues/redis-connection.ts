@@ -16,9 +16,17 @@ export class UnsafeRedisError extends Error {
   }
 }
 
-/** Never print credentials: redis://user:secret@host → redis://user:***@host. */
+/**
+ * Never print credentials: redis://user:secret@host → redis://user:***@host, also when the
+ * password holds '@' or ':' unencoded, and `password=` in the query (ioredis reads options there).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i, (_, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    })
+    .replace(/([?&](?:password|pass|pwd)=)[^&#]*/gi, '$1***');
 }
 
 /**
@@ -29,7 +37,8 @@ export function redactUrl(url: string): string {
 export function createRedisClient(url: string, options: RedisOptions = {}): Redis {
   const client = new Redis(url, {
     maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    // Reconnect soon after a Redis restart: work that needs Redis waits until then.
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
     ...options,
   });
   // Errors surface through the commands that fail; an unhandled 'error' event would crash.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { checkRedisSafety, connectOrExplain, type RedisHealth } from './redis-connection.js';
+import { checkRedisSafety, connectOrExplain, type RedisHealth, redactUrl } from './redis-connection.js';
 import { type RedisServerHandle, startRedisServer } from './redis-server.js';
 
 /**
@@ -10,6 +10,7 @@ import { type RedisServerHandle, startRedisServer } from './redis-server.js';
  * in `server.json`), stopped by the process that started it.
  */
 export interface RedisRuntime {
+  /** The server's address for logs and messages, credentials masked (the client holds the real one). */
   url: string;
   client: Redis;
   health: RedisHealth;
@@ -61,7 +62,7 @@ async function connect(
     throw error;
   }
   return {
-    url,
+    url: redactUrl(url),
     client,
     health,
     owned: Boolean(owner),

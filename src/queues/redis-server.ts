@@ -5,13 +5,40 @@ import { Redis } from 'ioredis';
 
 /**
  * A private redis-server child process with the settings Tailor needs to never lose a job:
- * AOF on (appendfsync everysec: at most about one second of writes lost on a host crash,
- * none on a process crash), no eviction, no RDB snapshots, bound to loopback.
+ * AOF on with `appendfsync always` (see DEFAULT_APPENDFSYNC), no eviction, no RDB snapshots,
+ * bound to loopback.
  */
+export type AppendFsync = 'always' | 'everysec' | 'no';
+
+/**
+ * `always`: Redis fsyncs the AOF before it answers, so nothing it acknowledged is lost, whether
+ * the Redis process is killed or the host loses power: no send-ledger mark (whose loss re-sends
+ * a mail), no suppression entry (whose loss mails someone who unsubscribed), no enqueued job.
+ * With `everysec` a host crash loses up to about a second of acknowledged writes, and so can a
+ * killed Redis when the disk is slow (Redis then delays its AOF writes by up to 2 s but still
+ * answers). Measured cost on the 2-core development machine (ops/chaos/appendfsync-bench.ts,
+ * both in one run): 15–50 % of mails/s through dispatch and 25–50 % of no-op BullMQ jobs/s,
+ * depending on how fast the shared disk answers fsync; dispatch jobs are chunks of hundreds of
+ * mails and relays accept fewer mails per second than that, so it does not limit a campaign.
+ * TAILOR_REDIS_APPENDFSYNC=everysec trades that safety back for throughput.
+ */
+export const DEFAULT_APPENDFSYNC: AppendFsync = 'always';
+
+/** TAILOR_REDIS_APPENDFSYNC (always, everysec or no), or DEFAULT_APPENDFSYNC. */
+export function appendfsyncFromEnv(env: NodeJS.ProcessEnv = process.env): AppendFsync {
+  const value = env.TAILOR_REDIS_APPENDFSYNC?.trim();
+  if (!value) return DEFAULT_APPENDFSYNC;
+  if (value !== 'always' && value !== 'everysec' && value !== 'no') {
+    throw new Error(`TAILOR_REDIS_APPENDFSYNC must be always, everysec or no (got '${value}')`);
+  }
+  return value;
+}
+
 export interface RedisServerOptions {
   dataDir: string;
   port?: number;
-  appendfsync?: 'always' | 'everysec' | 'no';
+  /** Default: appendfsyncFromEnv() (always). */
+  appendfsync?: AppendFsync;
   /** Extra `--name value` arguments (e.g. cluster mode in tests). */
   extraArgs?: string[];
 }
@@ -52,7 +79,7 @@ export function redisServerArgs(options: RedisServerOptions & { port: number }):
     '--bind', '127.0.0.1',
     '--dir', options.dataDir,
     '--appendonly', 'yes',
-    '--appendfsync', options.appendfsync ?? 'everysec',
+    '--appendfsync', options.appendfsync ?? appendfsyncFromEnv(),
     '--maxmemory-policy', 'noeviction',
     '--save', '',
     '--daemonize', 'no',
@@ -80,7 +107,12 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     );
   });
   spawnError.catch(() => {});
-  await Promise.race([waitForPing(port), spawnError]);
+  try {
+    await Promise.race([waitForPing(port), spawnError]);
+  } catch (error) {
+    child.kill('SIGKILL'); // never leave a server behind that this call did not hand over
+    throw error;
+  }
   const url = `redis://127.0.0.1:${port}`;
   return {
     url,
@@ -100,13 +132,18 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
-    client.on('error', () => {});
+    // A server with a password (extraArgs --requirepass) refuses the handshake once it is ready.
+    let answeredNoAuth = false;
+    client.on('error', (error: Error) => {
+      if (/^NOAUTH/.test(error.message)) answeredNoAuth = true;
+    });
     try {
       await client.connect();
       // AOF loading answers LOADING to commands: wait until it is really ready.
       if ((await client.ping()) === 'PONG') return;
-    } catch {
-      // not up yet
+    } catch (error) {
+      if (answeredNoAuth || /^NOAUTH/.test((error as Error).message)) return;
+      // otherwise: not up yet
     } finally {
       client.disconnect();
     }

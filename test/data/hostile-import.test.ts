@@ -85,7 +85,7 @@ describe('import of hostile input', () => {
           expect(reject.reason.length).toBeGreaterThan(0);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
     expect(imported).toBeGreaterThan(100);
   });

@@ -68,7 +68,7 @@ describe('FileSnapshotReader', () => {
           expect(basketsOf(baskets, i)).toEqual(basketsOf(whole.baskets, start + i));
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 1000 },
     );
   });
 

@@ -75,7 +75,7 @@ describe('parseTimestamp', () => {
           intlOffset('America/New_York', seconds * 1000),
         );
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 
