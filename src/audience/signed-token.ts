@@ -24,6 +24,14 @@ export type TokenKind = keyof typeof TOKEN_KIND;
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
+/** A value (e.g. a customer id) too long to sign into a link: one recipient's problem. */
+export class LinkFieldTooLongError extends Error {
+  override readonly name = 'LinkFieldTooLongError';
+  constructor(field: number, bytes: number) {
+    super(`link token field ${field} is ${bytes} bytes; at most ${MAX_FIELD_BYTES}`);
+  }
+}
+
 export class LinkSigner {
   private readonly keys: Buffer[];
 
@@ -70,7 +78,7 @@ function encodePayload(kind: number, fields: readonly string[]): Buffer {
   fields.forEach((field, i) => {
     const bytes = Buffer.from(String(field), 'utf8');
     if (bytes.length > MAX_FIELD_BYTES) {
-      throw new Error(`link token field ${i} is ${bytes.length} bytes; at most ${MAX_FIELD_BYTES}`);
+      throw new LinkFieldTooLongError(i, bytes.length);
     }
     parts.push(Buffer.from([bytes.length]), bytes);
   });

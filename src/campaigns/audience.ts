@@ -57,9 +57,9 @@ export function profiledHistoryOnly(sequences: BasketSequences, audience: Uint8A
     itemStart[j + 1] = items;
   });
   const kept = new Uint32Array(items);
-  keptBaskets.forEach((b, j) =>
-    kept.set(sequences.items.subarray(sequences.itemStart[b], sequences.itemStart[b + 1]), itemStart[j]),
-  );
+  keptBaskets.forEach((b, j) => {
+    kept.set(sequences.items.subarray(sequences.itemStart[b], sequences.itemStart[b + 1]), itemStart[j]);
+  });
   return {
     start: sequences.start,
     length: sequences.length,

@@ -95,7 +95,11 @@ export class CampaignStore {
       .hset(runKeys(runId).record, serialise(record))
       .expire(runKeys(runId).record, this.retentionSeconds)
       .exec();
-    await this.redis.hset(campaignKey(campaignId), { name: spec.name, latestRun: runId, spec: JSON.stringify(spec) });
+    await this.redis.hset(campaignKey(campaignId), {
+      name: spec.name,
+      latestRun: runId,
+      spec: JSON.stringify(spec),
+    });
     await this.redis.zadd(campaignIndexKey, Date.now(), campaignId);
     return record;
   }
@@ -192,6 +196,20 @@ export class CampaignStore {
     if (!json || !binary)
       throw new Error(`segments of run ${runId} are missing: the segment stage has not finished`);
     return { result: JSON.parse(json) as SegmentsResult, assignments: decodeAssignments(binary) };
+  }
+
+  /** Segment ids of customers [start, end) only: a send chunk never reads the whole run's. */
+  async loadAssignmentRange(runId: string, start: number, end: number): Promise<Int16Array> {
+    const binary = await this.redis.getrangeBuffer(runKeys(runId).assignments, start * 2, end * 2 - 1);
+    if (binary.length !== (end - start) * 2)
+      throw new Error(`segment assignments of run ${runId} are missing or short`);
+    return decodeAssignments(binary);
+  }
+
+  async loadSegmentsResult(runId: string): Promise<SegmentsResult> {
+    const json = await this.redis.get(runKeys(runId).segments);
+    if (!json) throw new Error(`segments of run ${runId} are missing: the segment stage has not finished`);
+    return JSON.parse(json) as SegmentsResult;
   }
 
   async savePrediction(runId: string, chunk: number, data: PredictionChunk): Promise<void> {

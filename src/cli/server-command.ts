@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { openLinkSigner } from '../audience/link-secret.js';
-import { isQueueName, QUEUE_NAMES, type QueueName } from '../queues/queue-names.js';
+import { QUEUE_NAMES } from '../queues/queue-names.js';
 import { audienceRoutePlugins } from '../server/audience-routes.js';
 import { checkExposure, credentialsFromEnv } from '../server/auth.js';
 import { DASHBOARD_PATH } from '../server/queue-dashboard.js';

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { tailorHome } from '../config/paths.js';
 import { assertSnapshotName, SNAPSHOT_FILES, type StoredManifest } from './snapshot-files.js';
 import { FileSnapshotReader } from './snapshot-reader.js';

@@ -61,7 +61,18 @@ export class FileSnapshotReader implements SnapshotReader {
     throw new SnapshotDamagedError(`${dir} kept changing while being opened: try again`);
   }
 
-  async products(): Promise<ProductRecord[]> {
+  /** The catalogue, read once per open reader (a snapshot version never changes): treat as read-only. */
+  products(): Promise<ProductRecord[]> {
+    this.catalogue ??= this.readProducts();
+    this.catalogue.catch(() => {
+      this.catalogue = undefined;
+    });
+    return this.catalogue;
+  }
+
+  private catalogue?: Promise<ProductRecord[]>;
+
+  private async readProducts(): Promise<ProductRecord[]> {
     const { size } = await this.handle(SNAPSHOT_FILES.products).stat();
     const text = Buffer.from(await this.read(SNAPSHOT_FILES.products, 0, size)).toString('utf8');
     return parseLines<StoredProduct>(text).map((product, index) => ({ index, ...product }));

@@ -1,3 +1,4 @@
+import { LinkFieldTooLongError } from '../audience/signed-token.js';
 import type { CustomerRecord, ProductRecord } from '../data/snapshot.js';
 import type { EmailCopy } from '../generation/copywriter.js';
 import { displayTitle, formatPrice } from '../generation/product-text.js';
@@ -140,6 +141,11 @@ export function prepareEmails(
     try {
       messages.push(prepareEmail(campaign, customer, copy, products, date));
     } catch (error) {
+      // One customer's unusable address or id skips that customer, not the chunk.
+      if (error instanceof LinkFieldTooLongError) {
+        skips.push({ field: ledgerField(customer.id, 'email'), reason: 'invalid-customer-id' });
+        continue;
+      }
       if (!(error instanceof InvalidAddressError) || error.field !== 'recipient.address') throw error;
       skips.push({ field: ledgerField(customer.id, 'email'), reason: 'invalid-email' });
     }

@@ -24,6 +24,8 @@ export class TailorQueues {
 
   constructor(readonly connection: Redis) {
     this.flows = new FlowProducer({ connection, prefix: this.prefix });
+    // A Redis restart surfaces as 'error' events while ioredis reconnects; commands wait for it.
+    this.flows.on('error', () => {});
   }
 
   get(name: QueueName): Queue {
@@ -34,6 +36,7 @@ export class TailorQueues {
         prefix: this.prefix,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       });
+      queue.on('error', () => {});
       this.queues.set(name, queue);
     }
     return queue;

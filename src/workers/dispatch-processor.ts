@@ -159,14 +159,15 @@ export function dispatchChunkProcessor(context: StageContext) {
     const snapshot = await context.snapshots.get(run.dataset, run.snapshotVersion);
     const predictChunk = Math.floor(start / PREDICT_CHUNK);
     const predictStart = predictChunk * PREDICT_CHUNK;
-    const [customers, catalogue, segments, prediction, segmentProducts] = await Promise.all([
+    const [customers, catalogue, segments, assignments, prediction, segmentProducts] = await Promise.all([
       snapshot.customers(start, end),
       snapshot.products(),
-      context.store.loadSegments(runId),
+      context.store.loadSegmentsResult(runId),
+      context.store.loadAssignmentRange(runId, start, end),
       context.store.loadPrediction(runId, predictChunk, predictStart),
       context.store.loadSegmentProducts(runId),
     ]);
-    const profiles = new Map(segments.result.profiles.map((p) => [p.id, p]));
+    const profiles = new Map(segments.profiles.map((p) => [p.id, p]));
     const { batch, audience } = prediction;
     // A job planned with instants sends for its own instant only; the chunk's usual job also
     // writes the ad rows (ads are not time-bound). A job without instants does everything.
@@ -190,7 +191,7 @@ export function dispatchChunkProcessor(context: StageContext) {
       const due = !planner || planner.instantFor(customers[i]) === sendAt;
       if (!due && !withAds) continue;
       const productRow = batch.products.subarray(local * batch.k, (local + 1) * batch.k);
-      const segmentId = segments.assignments[start + i];
+      const segmentId = assignments[i];
       const plan: (typeof plans)[number] = { i, products: Array.from(productRow), segment: '', due };
       for (const channel of spec.channels) {
         const request = copyRequestFor({

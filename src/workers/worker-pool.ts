@@ -76,8 +76,9 @@ export function startWorkers(
       prefix: context.queues.prefix,
       concurrency: options.concurrency?.[queue] ?? DEFAULT_CONCURRENCY[queue],
       lockDuration: lockOverride ?? LOCK_MS[queue],
-      // A killed worker leaves its jobs stalled; let them be picked up again a few times.
-      maxStalledCount: 5,
+      // A killed worker leaves its jobs stalled; let them be picked up again. A send chunk
+      // re-run cannot send twice (ledger leases), so it may stall often before it counts as failed.
+      maxStalledCount: queue === 'dispatch' ? 20 : 5,
       // Per-minute completed/failed counts kept in Redis: /metrics reports their totals.
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK * 2 },
       ...(stalledInterval ? { stalledInterval } : {}),

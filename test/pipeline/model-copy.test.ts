@@ -39,7 +39,11 @@ describe('campaign with a local model', () => {
 
   // A few countries keep the number of segment × product-set keys (and generations) small.
   const spec = (id: string) =>
-    demoSpec({ id, channels: ['email', 'ads'], audience: { minOrders: 1, countries: ['France', 'Belgium'] } });
+    demoSpec({
+      id,
+      channels: ['email', 'ads'],
+      audience: { minOrders: 1, countries: ['France', 'Belgium'] },
+    });
 
   it('generates once per distinct copy key, records model or fallback per message, and a rerun generates nothing', async () => {
     const first = await harness.enqueue(spec('model-copy-first'));
@@ -50,7 +54,9 @@ describe('campaign with a local model', () => {
     expect(summary.generateCalls).toBe(summary.copyKeys);
     expect(summary.copy.model + summary.copy.fallback).toBe(summary.copyKeys);
     for (const copy of await harness.store.allCopy(first.runId)) {
-      expect(copy.source === 'model' || (copy.source === 'fallback' && copy.reason?.startsWith('guardrail'))).toBe(true);
+      expect(
+        copy.source === 'model' || (copy.source === 'fallback' && copy.reason?.startsWith('guardrail')),
+      ).toBe(true);
     }
 
     const second = await harness.enqueue(spec('model-copy-second'));

@@ -32,7 +32,11 @@ describe('scheduled retraining', () => {
     expect((await harness.wait(before.runId)).predictor).toBe('top-frequency');
 
     const queue = harness.queues.get('predict');
-    await queue.upsertJobScheduler('retrain-sample', { every: 60_000 }, { name: RETRAIN_JOB, data: { dataset: 'sample' } });
+    await queue.upsertJobScheduler(
+      'retrain-sample',
+      { every: 60_000 },
+      { name: RETRAIN_JOB, data: { dataset: 'sample' } },
+    );
     const deadline = Date.now() + 90_000;
     while ((await passingModelVersions(home)).length === 0) {
       expect(Date.now()).toBeLessThan(deadline);

@@ -15,7 +15,6 @@ import { writeCampaignReport } from '../../src/report/report-file.js';
 import { SAMPLE_LIMIT, SCATTER_LIMIT } from '../../src/report/report-model.js';
 import { renderReportHtml } from '../../src/report/report-page.js';
 import { DOCUMENTED_ROUTES } from '../../src/server/openapi.js';
-import { reportRoutes } from '../../src/server/report-routes.js';
 import { routesOf } from '../../src/server/tailor-server.js';
 import { closeStageContext, createStageContext, type StageContext } from '../../src/workers/stage-context.js';
 import { startWorkers, type WorkerPool } from '../../src/workers/worker-pool.js';
