@@ -34,10 +34,12 @@ if [ ${#packages[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
-# .npmrc skips onnxruntime-node's CUDA download (CPU is bundled). GPU: ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci
+# .npmrc skips onnxruntime-node's CUDA download (CPU is bundled). GPU: ONNXRUNTIME_NODE_INSTALL=cuda12 npm install
+# `npm install` (not `npm ci`): it installs the locked versions too, and npm 11 here refuses `ci`
+# on a lock file without every foreign platform's optional packages.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 if [ ! -f dist/cli/main.js ] || [ -n "$(find src -newer dist/cli/main.js -name '*.ts' -print -quit)" ]; then
