@@ -1,10 +1,6 @@
 import { DataFileError, type RowReject } from '../data/data-errors.js';
-import { ORDER_COLUMNS } from '../data/generic-schema.js';
-import { detectOrdersFormat, type OrdersFormat } from '../data/import-tables.js';
-import { adaptOnlineRetailRow, ONLINE_RETAIL_COLUMNS } from '../data/online-retail.js';
-import type { AdaptedRow } from '../data/order-line.js';
-import { OrderRowValidator } from '../data/order-row.js';
-import { isRowReject, TableReader, type TableSpec } from '../data/table-reader.js';
+import { detectOrdersFormat, type OrdersFormat, orderRowAdapter } from '../data/import-tables.js';
+import { isRowReject, TableReader } from '../data/table-reader.js';
 import { DEFAULT_TEXT_LIMITS } from '../data/text-limits.js';
 import type { OrderFact } from './attribution.js';
 
@@ -34,27 +30,7 @@ export async function readOrderFile(
   const reader = await TableReader.open(path, DEFAULT_TEXT_LIMITS);
   const format = !options.format || options.format === 'auto' ? detectOrdersFormat(reader) : options.format;
   const maxOrders = options.maxOrders ?? MAX_ATTRIBUTION_ORDERS;
-  let spec: TableSpec;
-  let adapt: (values: Record<string, unknown>) => AdaptedRow;
-  if (format === 'online-retail') {
-    spec = { required: ONLINE_RETAIL_COLUMNS };
-    adapt = adaptOnlineRetailRow;
-  } else {
-    spec = { required: ORDER_COLUMNS };
-    const validator = new OrderRowValidator(options.naiveTimeZone ?? 'UTC');
-    adapt = (values) => {
-      const row = validator.parse(values);
-      if (typeof row === 'string') return { reject: row };
-      return {
-        customerId: row.customer_id,
-        orderId: row.order_id,
-        productId: row.product_id,
-        quantity: row.quantity,
-        unitPrice: row.unit_price,
-        orderedAt: row.ordered_at,
-      };
-    };
-  }
+  const { spec, adapt } = orderRowAdapter(format, options.naiveTimeZone ?? 'UTC');
   const byKey = new Map<string, { customerId: string; orderedAt: number; revenue: number }>();
   const result: OrderFileResult = { orders: [], lines: 0, rejected: 0, skipped: {}, rejects: [] };
   try {

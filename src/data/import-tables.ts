@@ -102,24 +102,17 @@ export interface OrderSinks {
   newest: { time: number };
 }
 
-export async function loadOrders(
-  reader: TableReader,
+/** The columns an orders file of this format needs, and the function turning a row into an order line. */
+export function orderRowAdapter(
   format: OrdersFormat,
   naiveTimeZone: string,
-  sinks: OrderSinks,
-  onBatch: (line: number) => void,
-): Promise<void> {
-  const { customers, products, spill, report, newest } = sinks;
-  const file = reader.path;
-  let spec: TableSpec;
-  let adapt: (values: Record<string, unknown>) => AdaptedRow;
-  if (format === 'online-retail') {
-    spec = { required: ONLINE_RETAIL_COLUMNS };
-    adapt = adaptOnlineRetailRow;
-  } else {
-    spec = { required: ORDER_COLUMNS };
-    const validator = new OrderRowValidator(naiveTimeZone);
-    adapt = (values) => {
+): { spec: TableSpec; adapt: (values: Record<string, unknown>) => AdaptedRow } {
+  if (format === 'online-retail')
+    return { spec: { required: ONLINE_RETAIL_COLUMNS }, adapt: adaptOnlineRetailRow };
+  const validator = new OrderRowValidator(naiveTimeZone);
+  return {
+    spec: { required: ORDER_COLUMNS },
+    adapt: (values) => {
       const row = validator.parse(values);
       if (typeof row === 'string') return { reject: row };
       return {
@@ -130,8 +123,20 @@ export async function loadOrders(
         unitPrice: row.unit_price,
         orderedAt: row.ordered_at,
       };
-    };
-  }
+    },
+  };
+}
+
+export async function loadOrders(
+  reader: TableReader,
+  format: OrdersFormat,
+  naiveTimeZone: string,
+  sinks: OrderSinks,
+  onBatch: (line: number) => void,
+): Promise<void> {
+  const { customers, products, spill, report, newest } = sinks;
+  const file = reader.path;
+  const { spec, adapt } = orderRowAdapter(format, naiveTimeZone);
   // Lines of one order are usually adjacent: hash each order id once per run of lines.
   let lastOrderId = '';
   let lastOrderKey = orderKey('');
