@@ -73,7 +73,11 @@ export class SmtpTransport implements MailTransport {
 
   async send(message: EmailMessage): Promise<DeliveryReceipt> {
     try {
-      const info = await this.mailer.sendMail({ envelope: message.envelope, raw: message.raw });
+      const info = await this.mailer.sendMail({
+        envelope: message.envelope,
+        raw: message.raw,
+        messageId: message.messageId,
+      });
       return {
         accepted: (info.accepted ?? []).map(String),
         response: String(info.response ?? ''),

@@ -32,7 +32,11 @@ export class StreamTransport implements MailTransport {
     let bytes = message.raw.length;
     if (this.mailer) {
       try {
-        const info = await this.mailer.sendMail({ envelope: message.envelope, raw: message.raw });
+        const info = await this.mailer.sendMail({
+          envelope: message.envelope,
+          raw: message.raw,
+          messageId: message.messageId,
+        });
         bytes = (info.message as Buffer).length;
       } catch (error) {
         throw classifyDeliveryError(error);
