@@ -25,6 +25,7 @@ const server = new SMTPServer({
     });
   },
 });
+server.on('error', () => {}); // a killed client's reset socket must not end the sink
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const address = server.server.address();
 const port = typeof address === 'object' && address ? address.port : 0;

@@ -253,6 +253,7 @@ describe('deliverBatch when the relay is unusable', () => {
       logger: false,
       onAuth: (_auth, _session, callback) => callback(new Error('Invalid username or password')),
     });
+    smtp.on('error', () => {});
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const port = (smtp.server.address() as { port: number }).port;
     const transport = new SmtpTransport({ url: `smtp://mailer:s3cret-pw@127.0.0.1:${port}` });

@@ -82,6 +82,7 @@ export async function startSmtpSink(
       });
     },
   });
+  server.on('error', () => {}); // a client's reset socket is not the sink's failure
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   return {

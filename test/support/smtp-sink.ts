@@ -46,6 +46,9 @@ export async function startSmtpSink(
       });
     },
   });
+  // A client killed mid-session (the worker-restart tests SIGKILL workers) resets its socket:
+  // that is the client's failure, not the sink's.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
