@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLinkSigner } from '../../src/audience/link-secret.js';
 import { campaignOutboxDir } from '../../src/dispatch/outbox-transport.js';
@@ -12,6 +12,7 @@ import { parseCampaignSpec } from '../../src/queues/campaign-spec.js';
 import { audienceRoutePlugins } from '../../src/server/audience-routes.js';
 import { createTailorServer } from '../../src/server/tailor-server.js';
 import { exampleSpec } from '../server/harness.js';
+import { launchChromium } from '../support/browser.js';
 import { PipelineHarness } from '../support/pipeline.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { importTimeZoneShop } from './support.js';
@@ -55,10 +56,7 @@ beforeAll(async () => {
   );
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   process.env.TAILOR_PUBLIC_URL = base;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

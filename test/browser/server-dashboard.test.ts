@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForRun } from '../../src/campaigns/enqueue-campaign.js';
 import { messageIdFor, outboxFileName } from '../../src/dispatch/message-id.js';
@@ -11,6 +11,7 @@ import { CampaignCreatedSchema, CampaignStatusSchema } from '../../src/server/ap
 import { closeStageContext, createStageContext, type StageContext } from '../../src/workers/stage-context.js';
 import { startWorkers, type WorkerPool } from '../../src/workers/worker-pool.js';
 import { basicAuth, type Harness, SAMPLE_SHOP, startHarness } from '../server/harness.js';
+import { launchChromium } from '../support/browser.js';
 
 /**
  * End to end in real headless Chromium: a campaign created through the API runs to completion
@@ -42,16 +43,7 @@ beforeAll(async () => {
     delivery: { transport: 'outbox', outboxDir: join(h.root, 'outbox') },
   });
   pool = startWorkers(context, { queues: [...QUEUE_NAMES] });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 
   const spec = {
     ...JSON.parse(readFileSync('examples/demo-campaign.json', 'utf8')),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { messageIdFor, outboxFileName } from '../../src/dispatch/message-id.js';
 import { campaignOutboxDir } from '../../src/dispatch/outbox-transport.js';
 import type { ReportDeps } from '../../src/report/collect-report.js';
@@ -34,18 +34,7 @@ export function lazyReportDeps(harness: () => Harness): ReportDeps {
   };
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
-}
+export { launchChromium } from '../support/browser.js';
 
 /** Console errors, page errors and CSP violations of a page, as text. */
 export function watchErrors(page: Page): string[] {
