@@ -163,14 +163,21 @@ export class CampaignStore {
   }
 
   async chunkTotals(runId: string, stage: string): Promise<Record<string, number>> {
+    return (await this.chunkTotalsByStage(runId))[stage] ?? {};
+  }
+
+  /** Every stage's totals from one read of the run's chunk counts (status is polled often). */
+  async chunkTotalsByStage(runId: string): Promise<Record<string, Record<string, number>>> {
     const hash = await this.redis.hgetall(runKeys(runId).chunkStats);
-    const totals: Record<string, number> = {};
+    const byStage: Record<string, Record<string, number>> = {};
     for (const [field, json] of Object.entries(hash)) {
-      if (!field.startsWith(`${stage}:`)) continue;
+      const stage = field.slice(0, field.indexOf(':'));
+      byStage[stage] ??= {};
+      const totals = byStage[stage];
       for (const [name, n] of Object.entries(JSON.parse(json) as Record<string, number>))
         totals[name] = (totals[name] ?? 0) + n;
     }
-    return totals;
+    return byStage;
   }
 
   async stats(runId: string): Promise<Record<string, number>> {

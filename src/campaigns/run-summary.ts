@@ -43,11 +43,7 @@ export async function summarizeRun(
 ): Promise<RunSummary> {
   const run = await store.requireRun(runId);
   const earned = options.redis ? await campaignEarnings(options.redis, run.campaignId, run.spec) : undefined;
-  const [predict, generate, dispatch] = await Promise.all([
-    store.chunkTotals(runId, 'predict'),
-    store.chunkTotals(runId, 'generate'),
-    store.chunkTotals(runId, 'dispatch'),
-  ]);
+  const { predict = {}, generate = {}, dispatch = {} } = await store.chunkTotalsByStage(runId);
   const skipped: Record<string, number> = {};
   const failed: Record<string, number> = {};
   for (const [name, n] of Object.entries(dispatch)) {
