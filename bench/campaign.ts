@@ -225,6 +225,7 @@ try {
   const generate = await campaignStore.chunkTotals(run.runId, 'generate');
   const dispatch = await campaignStore.chunkTotals(run.runId, 'dispatch');
   const memory = parseInfo(await redis.info('memory'));
+  const redisCpu = parseInfo(await redis.info('cpu'));
   const workerReports = await Promise.all(workers.map((w) => w.stop()));
   const sinkReport = sink ? await sink.stop() : null;
   // What reached the SMTP sink: every sent mail once, nothing more.
@@ -292,6 +293,8 @@ try {
       workers: workerReports.map((r) => r?.cpuSeconds ?? null),
       ...(sink ? { smtpSink: sinkReport?.cpuSeconds ?? null } : {}),
       bench: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
+      // Redis's whole life up to the campaign's end (reference before it included).
+      redis: round(Number(redisCpu.used_cpu_user) + Number(redisCpu.used_cpu_sys)),
     },
     redisPeakMemoryMb: Math.round(Number(memory.used_memory_peak) / 1048576),
     redisMemoryAtEndMb: Math.round(Number(memory.used_memory) / 1048576),

@@ -2,8 +2,8 @@ import type { Channel } from '../generation/copywriter.js';
 import { buildEmailHeaders, type EmailHeaders, type Sender } from './email-headers.js';
 import type { RenderedEmail } from './email-templates.js';
 import { addressDomain, MessageInputError, validateEmailAddress } from './header-safety.js';
-import { deliveryHash, messageIdFor } from './message-id.js';
-import { composeMime } from './mime-message.js';
+import { deliveryHash } from './message-id.js';
+import { composeMime, type MimeBody } from './mime-message.js';
 
 /**
  * A message ready for any transport. `envelope` and `raw` are exactly the nodemailer message
@@ -27,10 +27,18 @@ export interface EmailMessageInput {
   channel?: Extract<Channel, 'email'>;
   sender: Sender;
   recipient: { address: string; name?: string };
-  rendered: RenderedEmail;
+  /** The rendered mail; the bodies may come already quoted-printable encoded (mail-plan.ts). */
+  rendered: RenderedEmail | EncodedEmail;
   unsubscribeUrl: string;
   /** The Date header; now when absent. */
   date?: Date;
+}
+
+/** A rendered mail whose bodies are written by a plan (mail-plan.ts). */
+export interface EncodedEmail {
+  subject: string;
+  text: Exclude<MimeBody, string>;
+  html: Exclude<MimeBody, string>;
 }
 
 /** Bytes of one body part; a larger body is refused (a template or copy gone wrong). */
@@ -45,7 +53,8 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     customerId: input.customerId,
     channel: input.channel ?? 'email',
   };
-  const messageId = messageIdFor(key, addressDomain(fromAddress));
+  const hash = deliveryHash(key);
+  const messageId = `<${hash}@${addressDomain(fromAddress)}>`;
   const headers = buildEmailHeaders({
     campaignId: input.campaignId,
     messageId,
@@ -56,18 +65,18 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     date: input.date ?? new Date(),
   });
   for (const part of ['text', 'html'] as const) {
-    if (input.rendered[part].length > MAX_BODY_CHARS) {
-      throw new MessageInputError(
-        part,
-        `is ${input.rendered[part].length} characters; at most ${MAX_BODY_CHARS}`,
-      );
+    const body = input.rendered[part];
+    // A planned body (mail-plan.ts) was checked on its plan's first mail, rendered in full; the
+    // others differ from it only by per-customer values of at most a few hundred characters.
+    if (typeof body === 'string' && body.length > MAX_BODY_CHARS) {
+      throw new MessageInputError(part, `is ${body.length} characters; at most ${MAX_BODY_CHARS}`);
     }
   }
   const raw = composeMime(headers, {
     text: input.rendered.text,
     html: input.rendered.html,
     // '=_' never occurs in quoted-printable output, so the boundary cannot collide with a body.
-    boundary: `=_tailor_${deliveryHash(key)}`,
+    boundary: `=_tailor_${hash}`,
   });
   return {
     campaignId: input.campaignId,

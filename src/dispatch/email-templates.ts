@@ -26,7 +26,10 @@ export class EmailTemplateError extends Error {
   }
 }
 
-type CompiledEmailTemplate = Record<Part, HandlebarsTemplateDelegate<EmailView>>;
+type CompiledEmailTemplate = Record<Part, HandlebarsTemplateDelegate<EmailView>> & {
+  /** The template calls `lookup`: a value may pick what is shown (mail-plan.ts then renders in full). */
+  looksUpByValue: boolean;
+};
 
 // An isolated Handlebars instance: no helper or partial registered elsewhere reaches these.
 const hbs = Handlebars.create();
@@ -48,7 +51,7 @@ export function loadEmailTemplate(
   const root = resolve(templatesDir);
   const dir = resolve(root, name);
   if (!dir.startsWith(root + sep)) throw new EmailTemplateError(`email template ${name} is outside ${root}`);
-  const template = {} as CompiledEmailTemplate;
+  const template = { looksUpByValue: false } as CompiledEmailTemplate;
   for (const part of PARTS) {
     const file = join(dir, `${part}.hbs`);
     let source: string;
@@ -70,11 +73,21 @@ export function loadEmailTemplate(
         `email template ${file} is not valid Handlebars: ${(error as Error).message}`,
       );
     }
+    if (usesLookup(hbs.parse(source))) template.looksUpByValue = true;
     // HTML escapes every value; subject and text are plain text and must not gain entities.
     template[part] = hbs.compile<EmailView>(source, { strict: true, noEscape: part !== 'html' });
   }
   compiled.set(cacheKey, template);
   return template;
+}
+
+/** Whether a parsed template names the `lookup` helper anywhere (conservative: any path `lookup`). */
+function usesLookup(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(usesLookup);
+  if (node === null || typeof node !== 'object') return false;
+  const record = node as Record<string, unknown>;
+  if (record.type === 'PathExpression' && (record.parts as unknown[])?.[0] === 'lookup') return true;
+  return Object.entries(record).some(([key, value]) => key !== 'loc' && usesLookup(value));
 }
 
 /** Copy, customer and product text must never reach HTML unescaped: no `{{{x}}}` or `{{&x}}`. */
@@ -93,8 +106,16 @@ export function renderEmail(
   context: EmailRenderContext,
   options: { templatesDir?: string } = {},
 ): RenderedEmail {
+  return renderView(name, emailView(context), options);
+}
+
+/** Renders an email template with a view built by emailView (or derived from one). */
+export function renderView(
+  name: string,
+  view: EmailView,
+  options: { templatesDir?: string } = {},
+): RenderedEmail {
   const template = loadEmailTemplate(name, options.templatesDir);
-  const view = emailView(context);
   try {
     return {
       subject: template.subject(view).replace(/\s+/g, ' ').trim(),
@@ -113,4 +134,9 @@ function tidyText(text: string): string {
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim()}\n`;
+}
+
+/** A value as Handlebars writes `{{value}}` into the HTML part. */
+export function escapeHtmlValue(value: string): string {
+  return hbs.escapeExpression(value);
 }

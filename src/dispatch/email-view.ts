@@ -46,8 +46,8 @@ export function emailView(context: EmailRenderContext): EmailView {
       `has ${context.products.length} entries; at most ${VIEW_LIMITS.products}`,
     );
   }
-  const unsubscribeUrl = safeLinkUrl(context.unsubscribeUrl);
-  if (!unsubscribeUrl) throw new MessageInputError('unsubscribeUrl', 'must be an http(s) URL');
+  const recipient = customerView(context);
+  if (!recipient.unsubscribeUrl) throw new MessageInputError('unsubscribeUrl', 'must be an http(s) URL');
   const paragraphs = bodyParagraphs(body);
   if (paragraphs.length > 0 && paragraphs[0].lines.length === 1 && GREETING.test(paragraphs[0].lines[0])) {
     paragraphs.shift();
@@ -58,16 +58,30 @@ export function emailView(context: EmailRenderContext): EmailView {
       postalAddress: clean(context.brand.postalAddress),
       websiteUrl: safeLinkUrl(context.brand.websiteUrl),
     },
-    firstName: clean(context.customer.firstName),
+    firstName: recipient.firstName,
     subject: clean(context.copy.subject),
     preheader: clean(context.copy.preheader),
     paragraphs,
+    products: recipient.products,
+    unsubscribeUrl: recipient.unsubscribeUrl,
+  };
+}
+
+/** The part of the view that differs from customer to customer (mail-plan.ts fills it in). */
+export type CustomerView = Pick<EmailView, 'firstName' | 'products' | 'unsubscribeUrl'>;
+
+/** The customer's fields of the view, normalised exactly as emailView does ('' when unusable). */
+export function customerView(
+  context: Pick<EmailRenderContext, 'customer' | 'products' | 'unsubscribeUrl'>,
+): CustomerView {
+  return {
+    firstName: clean(context.customer.firstName),
     products: context.products.map((product) => ({
       title: clean(product.title),
       price: clean(product.price),
       url: safeLinkUrl(product.url),
     })),
-    unsubscribeUrl,
+    unsubscribeUrl: safeLinkUrl(context.unsubscribeUrl),
   };
 }
 

@@ -69,8 +69,21 @@ export function validateEmailAddress(value: string, field: string): string {
   return `${local}@${domain}`;
 }
 
+// Recipients share a few domains (gmail.com, ...): each is worked out once per process.
+const asciiDomains = new Map<string, string>();
+
 /** Lower-cased punycode form of a host name with at least two labels, or '' when invalid. */
 export function asciiDomain(value: string): string {
+  let ascii = asciiDomains.get(value);
+  if (ascii === undefined) {
+    if (asciiDomains.size >= 10_000) asciiDomains.clear();
+    ascii = toAsciiDomain(value);
+    asciiDomains.set(value, ascii);
+  }
+  return ascii;
+}
+
+function toAsciiDomain(value: string): string {
   // domainToASCII accepts characters that are not allowed in a host name (e.g. '_'): check after.
   if (/[\s@/\\:?#[\]%]/.test(value)) return '';
   const ascii = domainToASCII(value).toLowerCase();

@@ -1,5 +1,5 @@
 import type { EmailHeaders } from './email-headers.js';
-import { encodeQuotedPrintableBytes, foldHeader } from './mime-encoding.js';
+import { ByteSink, foldHeader } from './mime-encoding.js';
 
 /**
  * Composes a multipart/alternative message (text, then HTML, both quoted-printable UTF-8).
@@ -26,12 +26,21 @@ const HEADER_ORDER: readonly (keyof EmailHeaders)[] = [
   'X-Tailor-Campaign',
 ];
 
+/**
+ * A body part: text to encode, or a writer that puts the part's quoted-printable bytes in the
+ * message (mail-plan.ts: most of them encoded once for many mails).
+ */
+export type MimeBody = string | ((sink: ByteSink) => void);
+
 export interface MimeBodies {
-  text: string;
-  html: string;
+  text: MimeBody;
+  html: MimeBody;
   /** Multipart boundary: must not occur in the encoded bodies. */
   boundary: string;
 }
+
+// One buffer every message is composed in (composing is synchronous), copied out once.
+const sink = new ByteSink();
 
 export function composeMime(headers: EmailHeaders, bodies: MimeBodies): Buffer {
   let head = '';
@@ -44,14 +53,17 @@ export function composeMime(headers: EmailHeaders, bodies: MimeBodies): Buffer {
   const part = (type: string) =>
     `--${b}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
   // Every header character is ASCII by construction, so latin1 is a byte-for-byte copy.
-  return Buffer.concat([
-    Buffer.from(
-      `${head}${foldHeader('Content-Type', `multipart/alternative; boundary="${b}"`)}\r\n\r\n${part('text/plain')}`,
-      'latin1',
-    ),
-    encodeQuotedPrintableBytes(bodies.text),
-    Buffer.from(`\r\n${part('text/html')}`, 'latin1'),
-    encodeQuotedPrintableBytes(bodies.html),
-    Buffer.from(`\r\n--${b}--\r\n`, 'latin1'),
-  ]);
+  sink.latin1(
+    `${head}${foldHeader('Content-Type', `multipart/alternative; boundary="${b}"`)}\r\n\r\n${part('text/plain')}`,
+  );
+  writeBody(bodies.text);
+  sink.latin1(`\r\n${part('text/html')}`);
+  writeBody(bodies.html);
+  sink.latin1(`\r\n--${b}--\r\n`);
+  return sink.take();
+}
+
+function writeBody(body: MimeBody): void {
+  if (typeof body === 'string') sink.quotedPrintable(body);
+  else body(sink);
 }

@@ -1,12 +1,11 @@
-import { LinkFieldTooLongError } from '../audience/signed-token.js';
 import type { CustomerRecord, ProductRecord } from '../data/snapshot.js';
 import type { EmailCopy } from '../generation/copywriter.js';
 import { displayTitle, formatPrice } from '../generation/product-text.js';
-import type { PlannedSkip, PreparedEmail } from './deliver-batch.js';
+import type { PreparedEmail } from './deliver-batch.js';
 import type { Sender } from './email-headers.js';
 import { buildEmailMessage } from './email-message.js';
 import { type RenderedEmail, renderEmail } from './email-templates.js';
-import { InvalidAddressError } from './header-safety.js';
+import type { EmailRenderContext } from './email-view.js';
 import { ledgerField } from './send-ledger.js';
 import { type UnsubscribeUrlBuilder, unsubscribeUrl } from './unsubscribe-url.js';
 
@@ -32,9 +31,74 @@ export interface EmailCampaign {
   productCards?: number;
 }
 
-type MailCustomer = Pick<CustomerRecord, 'id' | 'email' | 'firstName'> &
+export type MailCustomer = Pick<CustomerRecord, 'id' | 'email' | 'firstName'> &
   Partial<Pick<CustomerRecord, 'index'>>;
-type MailProduct = Pick<ProductRecord, 'title' | 'price' | 'url'>;
+export type MailProduct = Pick<ProductRecord, 'title' | 'price' | 'url'>;
+
+/** What the renderer is given for one customer's mail, and the links it carries. */
+export interface CustomerRenderInput {
+  context: EmailRenderContext;
+  /** The unsubscribe link (also the List-Unsubscribe header). */
+  unsubscribeUrl: string;
+  /** The open-tracking pixel's URL, when the campaign tracks opens. */
+  openPixelUrl?: string;
+}
+
+/**
+ * The render context of one customer's mail: campaign text, the customer's name, product cards
+ * (display title and price worked out once per product) and the signed links.
+ */
+export function customerRenderInput(
+  campaign: EmailCampaign,
+  customer: MailCustomer,
+  copy: EmailCopy,
+  products: readonly MailProduct[],
+): CustomerRenderInput {
+  const link = (campaign.unsubscribeUrlFor ?? unsubscribeUrl)(
+    campaign.publicUrl,
+    campaign.campaignId,
+    customer.id,
+    customer.index,
+  );
+  const track = campaign.clickUrlFor;
+  const context: EmailRenderContext = {
+    brand: {
+      name: campaign.brand.name,
+      postalAddress: campaign.sender.postalAddress,
+      websiteUrl: campaign.brand.websiteUrl,
+    },
+    customer: { firstName: customer.firstName },
+    copy,
+    products: products.slice(0, campaign.productCards ?? 3).map((product) => {
+      const { title, price } = productDisplay(product, campaign.currency);
+      return { title, price, url: track && product.url ? track(product.url, customer.id) : product.url };
+    }),
+    unsubscribeUrl: link,
+  };
+  return {
+    context,
+    unsubscribeUrl: link,
+    ...(campaign.openPixelUrlFor ? { openPixelUrl: campaign.openPixelUrlFor(customer.id) } : {}),
+  };
+}
+
+// Title-casing and price formatting cost more than the rest of a product card: once per product.
+const displays = new WeakMap<MailProduct, { currency: string | undefined; title: string; price: string }>();
+
+function productDisplay(
+  product: MailProduct,
+  currency: string | undefined,
+): { title: string; price: string } {
+  const known = displays.get(product);
+  if (known && known.currency === currency) return known;
+  const display = {
+    currency,
+    title: displayTitle(product.title),
+    price: formatPrice(product.price, currency),
+  };
+  displays.set(product, display);
+  return display;
+}
 
 /**
  * The customer's mail rendered (subject, HTML, text) with every link it carries, before MIME:
@@ -46,36 +110,10 @@ export function renderCampaignEmail(
   copy: EmailCopy,
   products: readonly MailProduct[],
 ): { rendered: RenderedEmail; unsubscribeUrl: string } {
-  const link = (campaign.unsubscribeUrlFor ?? unsubscribeUrl)(
-    campaign.publicUrl,
-    campaign.campaignId,
-    customer.id,
-    customer.index,
-  );
-  const track = campaign.clickUrlFor;
-  const rendered = renderEmail(
-    campaign.template,
-    {
-      brand: {
-        name: campaign.brand.name,
-        postalAddress: campaign.sender.postalAddress,
-        websiteUrl: campaign.brand.websiteUrl,
-      },
-      customer: { firstName: customer.firstName },
-      copy,
-      products: products.slice(0, campaign.productCards ?? 3).map((product) => ({
-        title: displayTitle(product.title),
-        price: formatPrice(product.price, campaign.currency),
-        url: track && product.url ? track(product.url, customer.id) : product.url,
-      })),
-      unsubscribeUrl: link,
-    },
-    { templatesDir: campaign.templatesDir },
-  );
-  if (campaign.openPixelUrlFor) {
-    rendered.html = withOpenPixel(rendered.html, campaign.openPixelUrlFor(customer.id));
-  }
-  return { rendered, unsubscribeUrl: link };
+  const input = customerRenderInput(campaign, customer, copy, products);
+  const rendered = renderEmail(campaign.template, input.context, { templatesDir: campaign.templatesDir });
+  if (input.openPixelUrl !== undefined) rendered.html = withOpenPixel(rendered.html, input.openPixelUrl);
+  return { rendered, unsubscribeUrl: input.unsubscribeUrl };
 }
 
 /**
@@ -83,10 +121,15 @@ export function renderCampaignEmail(
  * a field of its own. The URL is our own signed link, escaped for an attribute all the same.
  */
 export function withOpenPixel(html: string, pixelUrl: string): string {
-  const src = pixelUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  const src = escapePixelUrl(pixelUrl);
   const img = `<img src="${src}" width="1" height="1" alt="" style="display:block;width:1px;height:1px;border:0;">`;
   const at = html.toLowerCase().lastIndexOf('</body>');
   return at === -1 ? `${html}${img}\n` : `${html.slice(0, at)}${img}\n${html.slice(at)}`;
+}
+
+/** The pixel URL as withOpenPixel writes it into the `src` attribute. */
+export function escapePixelUrl(pixelUrl: string): string {
+  return pixelUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 }
 
 /**
@@ -101,14 +144,25 @@ export function prepareEmail(
   products: readonly MailProduct[],
   date?: Date,
 ): PreparedEmail {
-  const { rendered, unsubscribeUrl: link } = renderCampaignEmail(campaign, customer, copy, products);
+  return prepareEmailFrom(campaign, customer, customerRenderInput(campaign, customer, copy, products), date);
+}
+
+/** prepareEmail from a render input already worked out (mail-plan.ts falls back to this). */
+export function prepareEmailFrom(
+  campaign: EmailCampaign,
+  customer: MailCustomer,
+  input: CustomerRenderInput,
+  date?: Date,
+): PreparedEmail {
+  const rendered = renderEmail(campaign.template, input.context, { templatesDir: campaign.templatesDir });
+  if (input.openPixelUrl !== undefined) rendered.html = withOpenPixel(rendered.html, input.openPixelUrl);
   const message = buildEmailMessage({
     campaignId: campaign.campaignId,
     customerId: customer.id,
     sender: campaign.sender,
     recipient: { address: customer.email, name: customer.firstName },
     rendered,
-    unsubscribeUrl: link,
+    unsubscribeUrl: input.unsubscribeUrl,
     date,
   });
   return {
@@ -117,38 +171,4 @@ export function prepareEmail(
     email: customer.email,
     message,
   };
-}
-
-export interface EmailRecipient {
-  customer: MailCustomer;
-  copy: EmailCopy;
-  products: readonly MailProduct[];
-}
-
-/**
- * Prepares a chunk: one mail per recipient, and a planned skip with reason `invalid-email` for
- * each address that cannot be mailed. Any other error (a template or input wrong for everyone)
- * is thrown: it is not one customer's problem.
- */
-export function prepareEmails(
-  campaign: EmailCampaign,
-  recipients: readonly EmailRecipient[],
-  date = new Date(),
-): { messages: PreparedEmail[]; skips: PlannedSkip[] } {
-  const messages: PreparedEmail[] = [];
-  const skips: PlannedSkip[] = [];
-  for (const { customer, copy, products } of recipients) {
-    try {
-      messages.push(prepareEmail(campaign, customer, copy, products, date));
-    } catch (error) {
-      // One customer's unusable address or id skips that customer, not the chunk.
-      if (error instanceof LinkFieldTooLongError) {
-        skips.push({ field: ledgerField(customer.id, 'email'), reason: 'invalid-customer-id' });
-        continue;
-      }
-      if (!(error instanceof InvalidAddressError) || error.field !== 'recipient.address') throw error;
-      skips.push({ field: ledgerField(customer.id, 'email'), reason: 'invalid-email' });
-    }
-  }
-  return { messages, skips };
 }

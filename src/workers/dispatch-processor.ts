@@ -21,7 +21,7 @@ import type { AdExportRow } from '../dispatch/ad-export.js';
 import { combineAdExport, writeAdExportPart } from '../dispatch/ad-export.js';
 import { deliverBatch, type PlannedSkip, type PreparedEmail } from '../dispatch/deliver-batch.js';
 import { campaignOutboxDir } from '../dispatch/outbox-transport.js';
-import { type EmailRecipient, prepareEmails } from '../dispatch/prepare-email.js';
+import { type EmailRecipient, prepareEmails } from '../dispatch/prepare-chunk.js';
 import { ledgerField } from '../dispatch/send-ledger.js';
 import type { AdCopy, EmailCopy } from '../generation/copywriter.js';
 import { chunkRanges, PREDICT_CHUNK } from '../queues/campaign-flow.js';

@@ -9,7 +9,8 @@ import {
 } from '../../src/dispatch/header-safety.js';
 import { messageIdFor, outboxFileName } from '../../src/dispatch/message-id.js';
 import { encodeQuotedPrintable, foldHeader } from '../../src/dispatch/mime-encoding.js';
-import { prepareEmail, prepareEmails } from '../../src/dispatch/prepare-email.js';
+import { prepareEmails } from '../../src/dispatch/prepare-chunk.js';
+import { prepareEmail } from '../../src/dispatch/prepare-email.js';
 import { unsubscribeUrl } from '../../src/dispatch/unsubscribe-url.js';
 import { campaign, copy, customer, products, sender } from './support.js';
 

@@ -3,12 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { campaignLinks } from '../../src/audience/campaign-links.js';
 import { LinkSigner } from '../../src/audience/signed-token.js';
 import { MessageInputError } from '../../src/dispatch/header-safety.js';
-import {
-  type EmailCampaign,
-  prepareEmail,
-  prepareEmails,
-  renderCampaignEmail,
-} from '../../src/dispatch/prepare-email.js';
+import { prepareEmails } from '../../src/dispatch/prepare-chunk.js';
+import { type EmailCampaign, prepareEmail, renderCampaignEmail } from '../../src/dispatch/prepare-email.js';
 import type { AdCopy, CopyRequest, EmailCopy } from '../../src/generation/copywriter.js';
 import { parseCopy } from '../../src/generation/guardrails.js';
 import { TemplateCopywriter } from '../../src/generation/template-copywriter.js';
