@@ -2,7 +2,7 @@
  * One campaign to a whole synthetic retailer, end to end, on this machine (issue 10):
  *
  *   npm run bench:campaign -- --customers 100000 [--transport stream|smtp] [--json]
- *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--cpu-prof DIR] [--keep]
+ *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--concurrency C] [--cpu-prof DIR] [--keep]
  *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
  *
  * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
@@ -53,6 +53,8 @@ const ownHomes = args.has('own-homes');
 const json = args.has('json');
 const cpuProf = args.has('cpu-prof') ? resolve(args.string('cpu-prof')) : undefined;
 const chunkSize = args.integer('chunk-size', dispatchChunkSize());
+// Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
+const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
 // was a third of it), as ops/README.md recommends; `--import-node-options=` measures Node's
 // defaults. Workers run with Node's defaults (the same flag did not change their CPU per mail).
@@ -168,7 +170,7 @@ try {
       ...(ownHomes ? { TAILOR_HOME: join(work, label), TAILOR_SNAPSHOT_STORE: store } : {}),
       ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
     };
-    const worker = new BenchProcess(label, [cli, 'worker', '--transport', transport], {
+    const worker = new BenchProcess(label, [cli, 'worker', '--transport', transport, ...workerArgs], {
       env,
       reportDir: reports,
       nodeArgs: nodeArgs(label),
@@ -200,6 +202,11 @@ try {
     products: 3,
     publicUrl: 'https://shop.example.com',
   });
+  const redisCpuSeconds = async () => {
+    const cpu = parseInfo(await redis.info('cpu'));
+    return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
+  };
+  const redisCpuBefore = await redisCpuSeconds();
   const enqueuedAt = Date.now();
   const run = await enqueueCampaign(
     { store: campaignStore, queues, openSnapshot: (d) => snapshots.get(d) },
@@ -225,7 +232,17 @@ try {
   const generate = await campaignStore.chunkTotals(run.runId, 'generate');
   const dispatch = await campaignStore.chunkTotals(run.runId, 'dispatch');
   const memory = parseInfo(await redis.info('memory'));
-  const redisCpu = parseInfo(await redis.info('cpu'));
+  const redisCampaignCpu = (await redisCpuSeconds()) - redisCpuBefore;
+  // Where Redis spent its time, reference runs included: the commands by total µs (Lua scripts
+  // count as `evalsha`, and the commands they call count again by name).
+  const redisCommands = Object.entries(parseInfo(await redis.info('commandstats')))
+    .map(([name, stats]) => {
+      const fields = Object.fromEntries(stats.split(',').map((kv) => kv.split('=')));
+      return { command: name.replace(/^cmdstat_/, ''), calls: Number(fields.calls), usec: Number(fields.usec) };
+    })
+    .sort((a, b) => b.usec - a.usec)
+    .slice(0, 8)
+    .map((c) => ({ ...c, seconds: round(c.usec / 1e6), usec: undefined }));
   const workerReports = await Promise.all(workers.map((w) => w.stop()));
   const sinkReport = sink ? await sink.stop() : null;
   // What reached the SMTP sink: every sent mail once, nothing more.
@@ -293,9 +310,10 @@ try {
       workers: workerReports.map((r) => r?.cpuSeconds ?? null),
       ...(sink ? { smtpSink: sinkReport?.cpuSeconds ?? null } : {}),
       bench: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
-      // Redis's whole life up to the campaign's end (reference before it included).
-      redis: round(Number(redisCpu.used_cpu_user) + Number(redisCpu.used_cpu_sys)),
+      // Redis while the campaign ran (enqueue to completed).
+      redis: round(redisCampaignCpu),
     },
+    redisTopCommands: redisCommands,
     redisPeakMemoryMb: Math.round(Number(memory.used_memory_peak) / 1048576),
     redisMemoryAtEndMb: Math.round(Number(memory.used_memory) / 1048576),
     dispatchStats: dispatch,

@@ -59,8 +59,7 @@ const LIST_ID = /^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$
  */
 export function buildEmailHeaders(input: EmailHeaderInput): EmailHeaders {
   const campaignId = assertCampaignId(input.campaignId);
-  const fromAddress = validateEmailAddress(input.sender.address, 'sender.address');
-  const fromName = headerText(input.sender.name, 'sender.name', HEADER_LIMITS.name);
+  const sender = senderHeadersOf(input.sender);
   const toAddress = validateEmailAddress(input.recipient.address, 'recipient.address');
   const toName = headerText(input.recipient.name ?? '', 'recipient.name', HEADER_LIMITS.name);
   const subject = headerText(input.subject, 'subject', HEADER_LIMITS.subject);
@@ -69,33 +68,76 @@ export function buildEmailHeaders(input: EmailHeaderInput): EmailHeaders {
     throw new MessageInputError('messageId', `${JSON.stringify(input.messageId)} is not a Message-ID`);
   }
 
-  const unsubscribe = [`<${parseWebUrl(input.unsubscribeUrl, 'unsubscribeUrl').href}>`];
-  if (input.sender.unsubscribeMailto) {
-    const mailto = validateEmailAddress(input.sender.unsubscribeMailto, 'sender.unsubscribeMailto');
-    unsubscribe.push(`<mailto:${mailto}?subject=unsubscribe>`);
+  const unsubscribe = `<${parseWebUrl(input.unsubscribeUrl, 'unsubscribeUrl').href}>${sender.unsubscribeMailto}`;
+
+  const headers: EmailHeaders = {
+    From: sender.from,
+    To: formatMailbox(toName, toAddress),
+    Subject: encodeUnstructured(subject),
+    Date: formatDate(input.date),
+    'Message-ID': input.messageId,
+    'MIME-Version': '1.0',
+    'List-Unsubscribe': unsubscribe,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'List-ID': sender.listId,
+    'X-Tailor-Campaign': campaignId,
+  };
+  if (sender.replyTo) headers['Reply-To'] = sender.replyTo;
+  return headers;
+}
+
+interface SenderHeaders {
+  from: string;
+  listId: string;
+  replyTo?: string;
+  /** `, <mailto:...>` after the unsubscribe URL, or ''. */
+  unsubscribeMailto: string;
+}
+
+// Every mail of a campaign has the same sender: its headers are worked out (and validated) once
+// per process and sender, not once per mail.
+const senderHeaders = new Map<string, SenderHeaders>();
+
+function senderHeadersOf(sender: Sender): SenderHeaders {
+  const key = JSON.stringify([
+    sender.name,
+    sender.address,
+    sender.replyTo,
+    sender.listId,
+    sender.unsubscribeMailto,
+  ]);
+  const known = senderHeaders.get(key);
+  if (known) return known;
+  const fromAddress = validateEmailAddress(sender.address, 'sender.address');
+  const fromName = headerText(sender.name, 'sender.name', HEADER_LIMITS.name);
+  let unsubscribeMailto = '';
+  if (sender.unsubscribeMailto) {
+    const mailto = validateEmailAddress(sender.unsubscribeMailto, 'sender.unsubscribeMailto');
+    unsubscribeMailto = `, <mailto:${mailto}?subject=unsubscribe>`;
   }
-  const listId = input.sender.listId ?? `marketing.${asciiDomain(addressDomain(fromAddress))}`;
+  const listId = sender.listId ?? `marketing.${asciiDomain(addressDomain(fromAddress))}`;
   if (!LIST_ID.test(listId) || listId.length > 255) {
     throw new MessageInputError(
       'sender.listId',
       `${JSON.stringify(listId)} is not a list id like news.example.com`,
     );
   }
-
-  const headers: EmailHeaders = {
-    From: formatMailbox(fromName, fromAddress),
-    To: formatMailbox(toName, toAddress),
-    Subject: encodeUnstructured(subject),
-    Date: formatRfc5322Date(input.date),
-    'Message-ID': input.messageId,
-    'MIME-Version': '1.0',
-    'List-Unsubscribe': unsubscribe.join(', '),
-    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    'List-ID': fromName ? `${encodePhrase(fromName)} <${listId}>` : `<${listId}>`,
-    'X-Tailor-Campaign': campaignId,
+  const headers: SenderHeaders = {
+    from: formatMailbox(fromName, fromAddress),
+    listId: fromName ? `${encodePhrase(fromName)} <${listId}>` : `<${listId}>`,
+    unsubscribeMailto,
+    ...(sender.replyTo ? { replyTo: validateEmailAddress(sender.replyTo, 'sender.replyTo') } : {}),
   };
-  if (input.sender.replyTo) {
-    headers['Reply-To'] = validateEmailAddress(input.sender.replyTo, 'sender.replyTo');
-  }
+  if (senderHeaders.size >= 1_000) senderHeaders.clear();
+  senderHeaders.set(key, headers);
   return headers;
+}
+
+let lastDate: { time: number; text: string } = { time: Number.NaN, text: '' };
+
+/** The Date header: every mail of a chunk has the same date. */
+function formatDate(date: Date): string {
+  const time = date.getTime();
+  if (time !== lastDate.time) lastDate = { time, text: formatRfc5322Date(date) };
+  return lastDate.text;
 }

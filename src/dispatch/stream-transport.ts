@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { classifyDeliveryError } from './delivery-errors.js';
 import type { EmailMessage } from './email-message.js';
@@ -22,9 +23,12 @@ export class StreamTransport implements MailTransport {
   private counted = { messages: 0, bytes: 0 };
 
   constructor(options: StreamTransportOptions = {}) {
-    this.concurrency = options.concurrency ?? 32;
+    // Nothing waits on a network here: a few sends in flight keep the CPU busy, and more only
+    // cost (bench:campaign's dispatch: 32 in flight per job was 13 % slower than 1, 2 or 4).
+    this.concurrency = options.concurrency ?? 4;
     if ((options.via ?? 'nodemailer') === 'nodemailer') {
-      this.mailer = nodemailer.createTransport({ streamTransport: true, buffer: true });
+      // The message as a stream whose bytes are counted, not one more copy of it.
+      this.mailer = nodemailer.createTransport({ streamTransport: true, buffer: false });
     }
   }
 
@@ -36,7 +40,7 @@ export class StreamTransport implements MailTransport {
         // quarter of nodemailer's cost per mail here. The Message-ID is given so nodemailer
         // does not make one up.
         const info = await this.mailer.sendMail({ raw: message.raw, messageId: message.messageId });
-        bytes = (info.message as Buffer).length;
+        bytes = await countBytes(info.message as Readable);
       } catch (error) {
         throw classifyDeliveryError(error);
       }
@@ -54,4 +58,15 @@ export class StreamTransport implements MailTransport {
   async close(): Promise<void> {
     this.mailer?.close();
   }
+}
+
+function countBytes(stream: Readable): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    stream.once('end', () => resolve(bytes));
+    stream.once('error', reject);
+  });
 }

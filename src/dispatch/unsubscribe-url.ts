@@ -50,12 +50,21 @@ export function parseWebUrl(value: string, field: string): URL {
   return url;
 }
 
+// Catalogue links recur in every mail: each is parsed once per process (bounded).
+const safeLinks = new Map<string, string>();
+
 /** The URL when it is a safe http(s) link for an href, else '' (the template then shows no link). */
 export function safeLinkUrl(value: string | undefined): string {
   if (!value) return '';
-  try {
-    return parseWebUrl(value, 'link').href;
-  } catch {
-    return '';
+  let safe = safeLinks.get(value);
+  if (safe === undefined) {
+    try {
+      safe = parseWebUrl(value, 'link').href;
+    } catch {
+      safe = '';
+    }
+    if (safeLinks.size >= 10_000) safeLinks.clear();
+    safeLinks.set(value, safe);
   }
+  return safe;
 }
