@@ -238,7 +238,11 @@ try {
   const redisCommands = Object.entries(parseInfo(await redis.info('commandstats')))
     .map(([name, stats]) => {
       const fields = Object.fromEntries(stats.split(',').map((kv) => kv.split('=')));
-      return { command: name.replace(/^cmdstat_/, ''), calls: Number(fields.calls), usec: Number(fields.usec) };
+      return {
+        command: name.replace(/^cmdstat_/, ''),
+        calls: Number(fields.calls),
+        usec: Number(fields.usec),
+      };
     })
     .sort((a, b) => b.usec - a.usec)
     .slice(0, 8)
