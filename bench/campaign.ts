@@ -40,6 +40,7 @@ import { SnapshotCache } from '../src/workers/snapshot-cache.js';
 import { StageMethods } from '../src/workers/stage-methods.js';
 import { BenchArgs, REPO_ROOT, UCI_ONLINE_RETAIL } from './bench-args.js';
 import { BenchProcess, type ProcessReport } from './bench-process.js';
+import { CpuSampler } from './cpu-sampler.js';
 import { round, stageTimings } from './stage-timings.js';
 import { writeSyntheticRetailer } from './synthetic-retailer.js';
 
@@ -202,11 +203,17 @@ try {
     products: 3,
     publicUrl: 'https://shop.example.com',
   });
+  const cpu = new CpuSampler({
+    redis: redisServer.process.pid,
+    bench: process.pid,
+    ...Object.fromEntries(workers.map((w, i) => [`worker-${i + 1}`, w.child.pid])),
+  });
   const redisCpuSeconds = async () => {
     const cpu = parseInfo(await redis.info('cpu'));
     return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
   };
   const redisCpuBefore = await redisCpuSeconds();
+  await redis.config('RESETSTAT'); // command statistics of the campaign alone
   const enqueuedAt = Date.now();
   const run = await enqueueCampaign(
     { store: campaignStore, queues, openSnapshot: (d) => snapshots.get(d) },
@@ -228,13 +235,29 @@ try {
     throw new Error(`run ${run.runId} ended ${finished.state}: ${finished.error}`);
 
   const stages = await stageTimings(queues, finished, enqueuedAt);
+  cpu.stop();
+  // CPU each process spent within the dispatch stage's span: where the mails' time went.
+  const dispatchFrom = enqueuedAt + stages.dispatch.startedAfter * 1000;
+  const dispatchTo = dispatchFrom + stages.dispatch.seconds * 1000;
+  const dispatchCpu = (name: string) => {
+    const seconds = cpu.between(name, dispatchFrom, dispatchTo);
+    return seconds === null ? null : round(seconds);
+  };
+  const dispatchCpuSeconds = {
+    workers: workers.map((_, i) => dispatchCpu(`worker-${i + 1}`)),
+    redis: dispatchCpu('redis'),
+    bench: dispatchCpu('bench'),
+  };
+  const dispatchCpuTotal = [...dispatchCpuSeconds.workers, dispatchCpuSeconds.redis, dispatchCpuSeconds.bench]
+    .filter((v): v is number => v !== null)
+    .reduce((a, b) => a + b, 0);
   const counts = await ledger.counts(run.campaignId);
   const generate = await campaignStore.chunkTotals(run.runId, 'generate');
   const dispatch = await campaignStore.chunkTotals(run.runId, 'dispatch');
   const memory = parseInfo(await redis.info('memory'));
   const redisCampaignCpu = (await redisCpuSeconds()) - redisCpuBefore;
-  // Where Redis spent its time, reference runs included: the commands by total µs (Lua scripts
-  // count as `evalsha`, and the commands they call count again by name).
+  // Where Redis spent the campaign's time: the commands by total µs (Lua scripts count as
+  // `evalsha`, and the commands they call count again by name).
   const redisCommands = Object.entries(parseInfo(await redis.info('commandstats')))
     .map(([name, stats]) => {
       const fields = Object.fromEntries(stats.split(',').map((kv) => kv.split('=')));
@@ -297,6 +320,9 @@ try {
     failed: counts.failed,
     dispatchChunks: finished.chunks,
     emailsPerSecond: Math.round(counts.sent / stages.dispatch.seconds),
+    dispatchCpuSeconds,
+    dispatchCoresBusy: round(dispatchCpuTotal / stages.dispatch.seconds),
+    dispatchCpuMicrosPerMail: Math.round((dispatchCpuTotal * 1e6) / Math.max(1, counts.sent)),
     rawBullmqJobsPerSecond: rawJobsPerSecond,
     rawBullmqRuns: [rawBefore.jobsPerSecond, rawAfter.jobsPerSecond],
     emailsOverRawJobs: round(counts.sent / stages.dispatch.seconds / rawJobsPerSecond),

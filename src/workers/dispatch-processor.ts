@@ -185,6 +185,10 @@ export function dispatchChunkProcessor(context: StageContext) {
       segment: string;
       due: boolean;
     }[] = [];
+    // With segment-level copy (the default) a customer's copy depends on channel, audience and
+    // segment only: worked out once per combination in the chunk, not once per customer.
+    const perCustomerCopy = spec.personalisation === 'customer';
+    const requests = new Map<string, { key: string; segment: string }>();
     for (let i = 0; i < customers.length; i++) {
       const local = start - predictStart + i;
       if (audience[local] === AUDIENCE.outside) continue;
@@ -194,19 +198,25 @@ export function dispatchChunkProcessor(context: StageContext) {
       const segmentId = assignments[i];
       const plan: (typeof plans)[number] = { i, products: Array.from(productRow), segment: '', due };
       for (const channel of spec.channels) {
-        const request = copyRequestFor({
-          spec,
-          channel,
-          audience: audience[local],
-          segmentId,
-          profiles,
-          productRow,
-          segmentProducts,
-          catalogue,
-          customer: customers[i],
-        });
+        const memo = perCustomerCopy ? '' : `${channel}:${audience[local]}:${segmentId}`;
+        let request = perCustomerCopy ? undefined : requests.get(memo);
+        if (!request) {
+          const full = copyRequestFor({
+            spec,
+            channel,
+            audience: audience[local],
+            segmentId,
+            profiles,
+            productRow,
+            segmentProducts,
+            catalogue,
+            customer: customers[i],
+          });
+          request = { key: full.key, segment: full.segment.name };
+          if (!perCustomerCopy) requests.set(memo, request);
+        }
         plan[channel] = request.key;
-        plan.segment = request.segment.name;
+        plan.segment = request.segment;
       }
       plans.push(plan);
     }
