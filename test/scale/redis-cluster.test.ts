@@ -1,18 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, type Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CampaignStore } from '../../src/campaigns/campaign-store.js';
 import { enqueueCampaign, waitForRun } from '../../src/campaigns/enqueue-campaign.js';
 import type { CustomerRecord } from '../../src/data/snapshot.js';
 import { openSnapshot } from '../../src/data/snapshot-catalog.js';
 import { SendLedger } from '../../src/dispatch/send-ledger.js';
 import { QUEUE_NAMES } from '../../src/queues/queue-names.js';
+import { openRedis } from '../../src/queues/redis-runtime.js';
 import { createTopologyClient } from '../../src/queues/redis-topology.js';
 import { TailorQueues } from '../../src/queues/tailor-queues.js';
 import { closeStageContext, createStageContext, type StageContext } from '../../src/workers/stage-context.js';
 import { startWorkers, type WorkerPool } from '../../src/workers/worker-pool.js';
+import { spawnTailor } from '../support/cli.js';
 import { demoSpec, importSample } from '../support/pipeline.js';
 import { startRedisCluster, type TestRedisCluster } from './redis-cluster.js';
 
@@ -82,5 +84,42 @@ describe('Redis Cluster', () => {
     expect(await slotOf(`${queues.prefix}:dispatch:wait`)).not.toBe(
       await slotOf(new SendLedger(redis).keys('cluster-campaign').ledger),
     );
+  });
+
+  it('is what openRedis and `tailor worker` connect to when REDIS_CLUSTER_NODES is set', async () => {
+    const nodes = cluster.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+    const runtime = await openRedis({ home, env: { REDIS_CLUSTER_NODES: nodes } });
+    try {
+      expect(runtime.client).toBeInstanceOf(Cluster);
+      expect(runtime.url).toBe(`cluster ${nodes}`);
+      expect(runtime.owned).toBe(false);
+    } finally {
+      await runtime.close();
+    }
+
+    // A worker process on "another machine": its own home, the cluster from the environment.
+    const workerHome = mkdtempSync(join(tmpdir(), 'tailor-cluster-worker-'));
+    const worker = spawnTailor(['worker', '--queues', 'dispatch', '--transport', 'stream'], {
+      TAILOR_HOME: workerHome,
+      REDIS_URL: '',
+      REDIS_CLUSTER_NODES: nodes,
+    });
+    try {
+      let stderr = '';
+      worker.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+      });
+      await vi.waitFor(
+        () => expect(stderr).toContain(`tailor worker ${worker.pid}: dispatch on cluster ${nodes}`),
+        {
+          timeout: 15_000,
+          interval: 100,
+        },
+      );
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((resolve) => worker.once('exit', resolve));
+      rmSync(workerHome, { recursive: true, force: true });
+    }
   });
 });
