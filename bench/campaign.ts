@@ -3,6 +3,7 @@
  *
  *   npm run bench:campaign -- --customers 100000 [--transport stream|smtp] [--json]
  *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--concurrency C] [--cpu-prof DIR] [--keep]
+ *     [--worker-node-args='--single-threaded-gc']
  *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
  *
  * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
@@ -54,6 +55,9 @@ const ownHomes = args.has('own-homes');
 const json = args.has('json');
 const cpuProf = args.has('cpu-prof') ? resolve(args.string('cpu-prof')) : undefined;
 const chunkSize = args.integer('chunk-size', dispatchChunkSize());
+// Node flags of each `tailor worker` (e.g. --single-threaded-gc: V8 flags that NODE_OPTIONS
+// does not take); Node's defaults otherwise.
+const workerNodeArgs = args.string('worker-node-args', '').split(' ').filter(Boolean);
 // Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
 const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
@@ -109,8 +113,10 @@ try {
     // Workers with their own homes must share the link secret, as on several machines.
     TAILOR_SECRET: process.env.TAILOR_SECRET ?? 'bench-campaign-link-secret-0123456789abcdef',
   };
-  const nodeArgs = (label: string) =>
+  const profileArgs = (label: string) =>
     cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(cpuProf, label)}`] : [];
+  const nodeArgs = (label: string) =>
+    label === 'import' ? profileArgs(label) : [...workerNodeArgs, ...profileArgs(label)];
 
   const totalStarted = performance.now();
   const importer = new BenchProcess(
