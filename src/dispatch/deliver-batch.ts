@@ -42,6 +42,11 @@ export interface DeliverBatchInput {
    * this run (`done.sent`). Without it every earlier send counts as `already-sent`.
    */
   runStartedAt?: number;
+  /**
+   * The caller has just checked every message against the suppression list (dispatch's recipient
+   * gate does, right before): the batch does not ask again with its first claim.
+   */
+  suppressionChecked?: boolean;
   /** Stop starting new sends (the worker is shutting down); what is left is retried. */
   signal?: AbortSignal;
   /** Clock for ledger states; by default claims use the Redis server's clock. */
@@ -197,7 +202,7 @@ export async function deliverBatch(input: DeliverBatchInput): Promise<DeliverBat
         runStartedAt: input.runStartedAt,
         now,
         campaignId,
-        beforeFirstClaim: round === 0 ? checkSuppression : undefined,
+        beforeFirstClaim: round === 0 && !input.suppressionChecked ? checkSuppression : undefined,
         suppressionOf: (field) => suppressed?.get(field) ?? null,
         onTransient: (error) => {
           firstTransient ??= error;

@@ -124,36 +124,42 @@ local sending = 'sending:' .. string.format('%d', now)
 if token ~= '' then sending = sending .. ':' .. token .. ':' .. ARGV[4] end
 `;
 
+// The hot scripts (claim, mark) take their fields as one JSON array and answer one JSON array:
+// a chunk's hundreds of fields as hundreds of protocol arguments and replies cost the worker
+// about 1.4 µs of CPU each (ioredis encoding and parsing), as JSON about a quarter of that.
+
 // For each field: absent → claimed; held under this token → refreshed, claimed; held under
 // another token with a live lease → busy:<ms left>; left sending otherwise → reclaimed; a final
-// state is returned as done:<state> and left alone.
+// state is returned as done:<state> and left alone. ARGV[5]: the fields, a JSON array.
 const CLAIM = new LuaScript(
   'tailor-ledger-claim',
   `${NOW_AND_VALUE}
+local fields = cjson.decode(ARGV[5])
 local out = {}
-for i = 5, #ARGV do
-  local v = redis.call('HGET', KEYS[1], ARGV[i])
+for i = 1, #fields do
+  local field = fields[i]
+  local v = redis.call('HGET', KEYS[1], field)
   if not v then
-    redis.call('HSET', KEYS[1], ARGV[i], sending)
-    out[#out + 1] = 'claimed'
+    redis.call('HSET', KEYS[1], field, sending)
+    out[i] = 'claimed'
   elseif string.sub(v, 1, 8) == 'sending:' then
     local at, holder, lease = string.match(v, '^sending:(%d+):([^:]+):(%d+)$')
     if holder and token ~= '' and holder == token then
-      redis.call('HSET', KEYS[1], ARGV[i], sending)
-      out[#out + 1] = 'claimed'
+      redis.call('HSET', KEYS[1], field, sending)
+      out[i] = 'claimed'
     elseif holder and now - tonumber(at) < tonumber(lease) then
-      out[#out + 1] = 'busy:' .. string.format('%d', tonumber(at) + tonumber(lease) - now)
+      out[i] = 'busy:' .. string.format('%d', tonumber(at) + tonumber(lease) - now)
     else
-      redis.call('HSET', KEYS[1], ARGV[i], sending)
-      out[#out + 1] = 'reclaimed'
+      redis.call('HSET', KEYS[1], field, sending)
+      out[i] = 'reclaimed'
     end
   else
-    out[#out + 1] = 'done:' .. v
+    out[i] = 'done:' .. v
   end
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return out
+return cjson.encode(out)
 `,
 );
 
@@ -201,29 +207,37 @@ return released
 
 // For each (field, state) pair: unless the field is already final, set the state and count it
 // (sent:<ms> counts as 'sent'; failed:<code> and skipped:<reason> count under their own name).
-// Returns 1 per applied pair, or the final state that was kept.
+// ARGV[2]: the pairs, a flat JSON array. Returns (JSON) 1 per applied pair, or the final state
+// that was kept. Counts are added once per state name, not once per field.
 const MARK = new LuaScript(
   'tailor-ledger-mark',
   `
+local pairs_ = cjson.decode(ARGV[2])
 local out = {}
-for i = 2, #ARGV, 2 do
-  local v = redis.call('HGET', KEYS[1], ARGV[i])
+local added = {}
+local names = {}
+for i = 1, #pairs_, 2 do
+  local field = pairs_[i]
+  local v = redis.call('HGET', KEYS[1], field)
   if v and string.sub(v, 1, 8) ~= 'sending:' then
     out[#out + 1] = v
   else
-    local state = ARGV[i + 1]
-    redis.call('HSET', KEYS[1], ARGV[i], state)
-    if string.sub(state, 1, 5) == 'sent:' then
-      redis.call('HINCRBY', KEYS[2], 'sent', 1)
-    else
-      redis.call('HINCRBY', KEYS[2], state, 1)
+    local state = pairs_[i + 1]
+    redis.call('HSET', KEYS[1], field, state)
+    local name = state
+    if string.sub(state, 1, 5) == 'sent:' then name = 'sent' end
+    if not added[name] then
+      added[name] = 0
+      names[#names + 1] = name
     end
+    added[name] = added[name] + 1
     out[#out + 1] = 1
   end
 end
+for _, name in ipairs(names) do redis.call('HINCRBY', KEYS[2], name, added[name]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return out
+return cjson.encode(out)
 `,
 );
 
@@ -269,11 +283,12 @@ export class SendLedger {
     if (fields.length === 0) return [];
     const { now, token, leaseMs } = typeof options === 'number' ? { now: options } : options;
     const { ledger, counts } = this.keys(campaignId);
-    return (await CLAIM.run(
+    const reply = (await CLAIM.run(
       this.redis,
       [ledger, counts],
-      [now ?? '', this.retentionMs, ...leaseArgs(token, leaseMs), ...fields],
-    )) as ClaimResult[];
+      [now ?? '', this.retentionMs, ...leaseArgs(token, leaseMs), JSON.stringify(fields)],
+    )) as string;
+    return JSON.parse(reply) as ClaimResult[];
   }
 
   /** Renews a token's leases in one round trip: true where the field is still (or again) held. */
@@ -308,10 +323,12 @@ export class SendLedger {
     transitions: readonly LedgerTransition[],
   ): Promise<{ applied: number; kept: { field: string; state: string }[] }> {
     if (transitions.length === 0) return { applied: 0, kept: [] };
-    const args: (string | number)[] = [this.retentionMs];
-    for (const { field, state } of transitions) args.push(field, checkState(state));
+    const flat: string[] = [];
+    for (const { field, state } of transitions) flat.push(field, checkState(state));
     const { ledger, counts } = this.keys(campaignId);
-    const reply = (await MARK.run(this.redis, [ledger, counts], args)) as (number | string)[];
+    const reply = JSON.parse(
+      (await MARK.run(this.redis, [ledger, counts], [this.retentionMs, JSON.stringify(flat)])) as string,
+    ) as (number | string)[];
     const kept: { field: string; state: string }[] = [];
     reply.forEach((value, i) => {
       if (value !== 1) kept.push({ field: transitions[i].field, state: String(value) });

@@ -297,8 +297,12 @@ export function dispatchChunkProcessor(context: StageContext) {
         suppression: context.delivery.suppression,
         transport: context.delivery.transport(),
         runStartedAt: Date.parse(run.createdAt),
+        suppressionChecked: true,
       });
-      await releaseUnsent(gate, run.campaignId, gated.reserved, (id) => ledgerField(id, 'email'), now);
+      // Every mail sent now was reserved by the gate: when all reserved were sent, none is left to give back.
+      if (result.sent < gated.reserved.length) {
+        await releaseUnsent(gate, run.campaignId, gated.reserved, (id) => ledgerField(id, 'email'), now);
+      }
       // Every audience member of the job is counted once: what this attempt did, plus what
       // the ledger already held (earlier attempts of this run, or earlier runs: already-sent).
       const add = (name: string, n: number) => {
