@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { RecurringMemo } from '../util/recurring-memo.js';
 
 /**
  * Header values built from data (names, subjects, addresses) go through here: a value can never
@@ -70,17 +71,11 @@ export function validateEmailAddress(value: string, field: string): string {
 }
 
 // Recipients share a few domains (gmail.com, ...): each is worked out once per process.
-const asciiDomains = new Map<string, string>();
+const asciiDomains = new RecurringMemo(toAsciiDomain);
 
 /** Lower-cased punycode form of a host name with at least two labels, or '' when invalid. */
 export function asciiDomain(value: string): string {
-  let ascii = asciiDomains.get(value);
-  if (ascii === undefined) {
-    if (asciiDomains.size >= 10_000) asciiDomains.clear();
-    ascii = toAsciiDomain(value);
-    asciiDomains.set(value, ascii);
-  }
-  return ascii;
+  return asciiDomains.get(value);
 }
 
 function toAsciiDomain(value: string): string {

@@ -1,3 +1,4 @@
+import { RecurringMemo } from '../util/recurring-memo.js';
 import { MessageInputError } from './header-safety.js';
 
 /**
@@ -50,21 +51,17 @@ export function parseWebUrl(value: string, field: string): URL {
   return url;
 }
 
-// Catalogue links recur in every mail: each is parsed once per process (bounded).
-const safeLinks = new Map<string, string>();
+// Catalogue links recur in every mail: each is parsed once per process; a customer's own signed
+// links are seen once and not kept.
+const safeLinks = new RecurringMemo((value: string) => {
+  try {
+    return parseWebUrl(value, 'link').href;
+  } catch {
+    return '';
+  }
+});
 
 /** The URL when it is a safe http(s) link for an href, else '' (the template then shows no link). */
 export function safeLinkUrl(value: string | undefined): string {
-  if (!value) return '';
-  let safe = safeLinks.get(value);
-  if (safe === undefined) {
-    try {
-      safe = parseWebUrl(value, 'link').href;
-    } catch {
-      safe = '';
-    }
-    if (safeLinks.size >= 10_000) safeLinks.clear();
-    safeLinks.set(value, safe);
-  }
-  return safe;
+  return value ? safeLinks.get(value) : '';
 }
