@@ -7,7 +7,7 @@
  *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
  *
  * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
- * 2. Starts a private redis-server with Tailor's production settings (AOF everysec, noeviction).
+ * 2. Starts a private redis-server as Tailor embeds it (AOF with appendfsync always, noeviction).
  * 3. Measures the reference: a no-op BullMQ worker on that Redis (raw-bullmq.ts), before the
  *    campaign and again after it; the better figure is reported.
  * 4. Imports the retailer with `tailor import` (a child process).
@@ -24,6 +24,7 @@
  * start to last end); `rawBullmqJobsPerSecond` is the reference's no-op jobs per second. Every
  * process's own peak RSS comes from rss-report.ts; Redis's from INFO (used_memory_peak).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,6 +90,9 @@ say(
 
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
+// Let the disk finish writing back what the last run left (gigabytes at a million customers):
+// with appendfsync always, a busy disk slowed the reference measured next by half.
+execFileSync('sync');
 const reports = join(work, 'reports');
 mkdirSync(reports);
 const redisServer = await startRedisServer({ dataDir: join(work, 'redis') });

@@ -30,6 +30,8 @@ export interface EmailHeaderInput {
   recipient: { address: string; name?: string };
   subject: string;
   unsubscribeUrl: string;
+  /** `unsubscribeUrl` is already the href parseWebUrl gives (mail-plan.ts): not parsed again. */
+  unsubscribeUrlChecked?: boolean;
   date: Date;
 }
 
@@ -68,7 +70,10 @@ export function buildEmailHeaders(input: EmailHeaderInput): EmailHeaders {
     throw new MessageInputError('messageId', `${JSON.stringify(input.messageId)} is not a Message-ID`);
   }
 
-  const unsubscribe = `<${parseWebUrl(input.unsubscribeUrl, 'unsubscribeUrl').href}>${sender.unsubscribeMailto}`;
+  const href = input.unsubscribeUrlChecked
+    ? input.unsubscribeUrl
+    : parseWebUrl(input.unsubscribeUrl, 'unsubscribeUrl').href;
+  const unsubscribe = `<${href}>${sender.unsubscribeMailto}`;
 
   const headers: EmailHeaders = {
     From: sender.from,

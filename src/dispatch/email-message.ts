@@ -30,6 +30,8 @@ export interface EmailMessageInput {
   /** The rendered mail; the bodies may come already quoted-printable encoded (mail-plan.ts). */
   rendered: RenderedEmail | EncodedEmail;
   unsubscribeUrl: string;
+  /** `unsubscribeUrl` is already the href parseWebUrl gives: not parsed again. */
+  unsubscribeUrlChecked?: boolean;
   /** The Date header; now when absent. */
   date?: Date;
 }
@@ -62,6 +64,7 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     recipient: { address: toAddress, name: input.recipient.name },
     subject: input.rendered.subject,
     unsubscribeUrl: input.unsubscribeUrl,
+    unsubscribeUrlChecked: input.unsubscribeUrlChecked,
     date: input.date ?? new Date(),
   });
   for (const part of ['text', 'html'] as const) {

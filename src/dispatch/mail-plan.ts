@@ -157,14 +157,14 @@ export class MailPlanner {
     if (plan === null) return this.full(customer, input);
     if (plan !== undefined) {
       this.stats.planned++;
-      return this.fill(plan, customer, input, values);
+      return this.fill(plan, customer, values);
     }
 
     // First mail of this shape: make the plan and check it against a full render.
     const full = this.full(customer, input);
     const made = this.makePlan(input, values, view.products.length);
-    const planned = made && this.fill(made, customer, input, values);
-    const same = planned !== null && planned.message.raw.equals(full.message.raw);
+    const planned = made ? this.fill(made, customer, values) : null;
+    const same = planned?.message.raw.equals(full.message.raw) === true;
     byShape.set(shape, same ? made : null);
     if (same) this.stats.plans++;
     else {
@@ -205,12 +205,7 @@ export class MailPlanner {
     return subject && text && html ? { subject, text, html } : null;
   }
 
-  private fill(
-    plan: MailPlan,
-    customer: MailCustomer,
-    input: CustomerRenderInput,
-    values: (string | undefined)[],
-  ): PreparedEmail {
+  private fill(plan: MailPlan, customer: MailCustomer, values: (string | undefined)[]): PreparedEmail {
     const html = values.map((value, slot) =>
       value === undefined ? value : slot === PIXEL ? escapePixelUrl(value) : escapeHtmlValue(value),
     );
@@ -224,7 +219,9 @@ export class MailPlanner {
         text: (sink) => writeBody(sink, plan.text, values),
         html: (sink) => writeBody(sink, plan.html, html),
       },
-      unsubscribeUrl: input.unsubscribeUrl,
+      // The view's link: parseWebUrl's href of the customer's link (customerView), checked there.
+      unsubscribeUrl: values[UNSUBSCRIBE] as string,
+      unsubscribeUrlChecked: true,
       date: this.date,
     });
     return {
