@@ -101,29 +101,47 @@ function quotedPrintableBound(text: string): number {
 export class ByteSink {
   private buf: Buffer;
   private utf8: Buffer = Buffer.allocUnsafe(0);
-  length = 0;
+  /** Where the message being written starts in `buf`, and where it ends so far. */
+  private start = 0;
+  private end = 0;
 
-  constructor(capacity = 16_384) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  /**
+   * `inSlabs`: the sink writes straight into 1 MiB slabs and take() hands out the written bytes
+   * without copying them (for composing messages); otherwise take() copies them out.
+   */
+  constructor(
+    capacity = 16_384,
+    private readonly inSlabs = false,
+  ) {
+    this.buf = inSlabs ? Buffer.allocUnsafeSlow(SLAB_BYTES) : Buffer.allocUnsafe(capacity);
+  }
+
+  /** Bytes written since the last take(). */
+  get length(): number {
+    return this.end - this.start;
   }
 
   private reserve(n: number): void {
-    if (this.length + n <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + n));
-    this.buf.copy(grown, 0, 0, this.length);
+    if (this.end + n <= this.buf.length) return;
+    const written = this.end - this.start;
+    const size = Math.max(this.inSlabs ? SLAB_BYTES : this.buf.length * 2, (written + n) * 2);
+    const grown = this.inSlabs ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+    this.buf.copy(grown, 0, this.start, this.end);
     this.buf = grown;
+    this.start = 0;
+    this.end = written;
   }
 
   /** ASCII text (headers), byte for byte. */
   latin1(text: string): void {
     this.reserve(text.length);
-    this.length += this.buf.write(text, this.length, 'latin1');
+    this.end += this.buf.write(text, this.end, 'latin1');
   }
 
   bytes(bytes: Uint8Array): void {
     this.reserve(bytes.length);
-    this.buf.set(bytes, this.length);
-    this.length += bytes.length;
+    this.buf.set(bytes, this.end);
+    this.end += bytes.length;
   }
 
   /**
@@ -137,7 +155,7 @@ export class ByteSink {
     const n = src.write(text, 0, 'utf8'); // lone surrogates become U+FFFD here
     this.reserve(quotedPrintableBound(text));
     const dst = this.buf;
-    let o = this.length;
+    let o = this.end;
     for (let i = 0; i < n; i++) {
       const b = src[i];
       if (b === 13 || b === 10) {
@@ -170,15 +188,24 @@ export class ByteSink {
         width += 3;
       }
     }
-    this.length = o;
+    this.end = o;
     return width;
   }
 
-  /** A copy of what was written, and the sink emptied for the next message. */
+  /** What was written since the last take(), and the sink emptied for the next message. */
   take(): Buffer {
-    const out = slabAlloc(this.length);
-    this.buf.copy(out, 0, 0, this.length);
-    this.length = 0;
+    if (this.inSlabs) {
+      const out = this.buf.subarray(this.start, this.end);
+      this.start = this.end = (this.end + 7) & ~7; // aligned, as Node's pool does
+      if (this.buf.length - this.start < SLAB_BYTES / 16) {
+        this.buf = Buffer.allocUnsafeSlow(SLAB_BYTES);
+        this.start = this.end = 0;
+      }
+      return out;
+    }
+    const out = slabAlloc(this.end - this.start);
+    this.buf.copy(out, 0, this.start, this.end);
+    this.start = this.end = 0;
     return out;
   }
 }

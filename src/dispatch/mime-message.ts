@@ -39,8 +39,8 @@ export interface MimeBodies {
   boundary: string;
 }
 
-// One buffer every message is composed in (composing is synchronous), copied out once.
-const sink = new ByteSink();
+// Every message is composed straight into slabs (composing is synchronous): no copy per mail.
+const sink = new ByteSink(0, true);
 
 export function composeMime(headers: EmailHeaders, bodies: MimeBodies): Buffer {
   let head = '';
