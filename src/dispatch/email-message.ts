@@ -7,15 +7,16 @@ import { composeMime, type MimeBody } from './mime-message.js';
 
 /**
  * A message ready for any transport. `envelope` and `raw` are exactly the nodemailer message
- * options a transport hands to `sendMail` (nodemailer then only speaks SMTP); `headers` is kept
- * for inspection and tests.
+ * options a transport hands to `sendMail` (nodemailer then only speaks SMTP); `headers`, for
+ * inspection and tests, is read back from `raw` when asked for (a chunk's messages wait for
+ * their turn to be sent, and every object they hold is work for the garbage collector).
  */
 export interface EmailMessage {
   campaignId: string;
   customerId: string;
   messageId: string;
   envelope: { from: string; to: string };
-  headers: EmailHeaders;
+  readonly headers: EmailHeaders;
   /** The complete RFC 5322 message, CRLF line breaks, 7-bit. */
   raw: Buffer;
 }
@@ -86,7 +87,21 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     customerId: input.customerId,
     messageId,
     envelope: { from: fromAddress, to: toAddress },
-    headers,
+    get headers() {
+      return headersOf(raw);
+    },
     raw,
   };
+}
+
+/** The header block of a composed message, unfolded: each header's value as built. */
+export function headersOf(raw: Buffer): EmailHeaders {
+  const text = raw.toString('latin1');
+  const head = text.slice(0, text.indexOf('\r\n\r\n')).replace(/\r\n /g, ' ');
+  const headers: Record<string, string> = {};
+  for (const line of head.split('\r\n')) {
+    const colon = line.indexOf(': ');
+    headers[line.slice(0, colon)] = line.slice(colon + 2);
+  }
+  return headers as unknown as EmailHeaders;
 }
