@@ -1,6 +1,5 @@
 import type { EmailCopy } from '../generation/copywriter.js';
 import type { PreparedEmail } from './deliver-batch.js';
-import { buildEmailMessage } from './email-message.js';
 import { escapeHtmlValue, loadEmailTemplate, renderView } from './email-templates.js';
 import { type CustomerView, customerView, emailView } from './email-view.js';
 import { ByteSink, encodeQuotedPrintableBytes } from './mime-encoding.js';
@@ -11,10 +10,10 @@ import {
   escapePixelUrl,
   type MailCustomer,
   type MailProduct,
+  preparedEmail,
   prepareEmailFrom,
   withOpenPixel,
 } from './prepare-email.js';
-import { ledgerField } from './send-ledger.js';
 
 /**
  * Mail plans: a chunk's mails rendered once per copy and "shape" instead of once per customer.
@@ -209,27 +208,14 @@ export class MailPlanner {
     const html = values.map((value, slot) =>
       value === undefined ? value : slot === PIXEL ? escapePixelUrl(value) : escapeHtmlValue(value),
     );
-    const message = buildEmailMessage({
-      campaignId: this.campaign.campaignId,
-      customerId: customer.id,
-      sender: this.campaign.sender,
-      recipient: { address: customer.email, name: customer.firstName },
-      rendered: {
-        subject: join(plan.subject, values),
-        text: (sink) => writeBody(sink, plan.text, values),
-        html: (sink) => writeBody(sink, plan.html, html),
-      },
-      // The view's link: parseWebUrl's href of the customer's link (customerView), checked there.
-      unsubscribeUrl: values[UNSUBSCRIBE] as string,
-      unsubscribeUrlChecked: true,
-      date: this.date,
-    });
-    return {
-      field: ledgerField(customer.id, 'email'),
-      customerId: customer.id,
-      email: customer.email,
-      message,
+    const rendered = {
+      subject: join(plan.subject, values),
+      text: (sink: ByteSink) => writeBody(sink, plan.text, values),
+      html: (sink: ByteSink) => writeBody(sink, plan.html, html),
     };
+    // The view's link: parseWebUrl's href of the customer's link (customerView), checked there.
+    const unsubscribe = { url: values[UNSUBSCRIBE] as string, checked: true };
+    return preparedEmail(this.campaign, customer, rendered, unsubscribe, this.date);
   }
 
   private warnOnce(): void {

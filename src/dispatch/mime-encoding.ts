@@ -203,29 +203,15 @@ export class ByteSink {
       }
       return out;
     }
-    const out = slabAlloc(this.end - this.start);
-    this.buf.copy(out, 0, this.start, this.end);
+    const out = Buffer.from(this.buf.subarray(this.start, this.end));
     this.start = this.end = 0;
     return out;
   }
 }
 
-// Messages are cut from 1 MiB slabs: a mail of 7 kB is larger than Node's own buffer pool takes,
-// and one external allocation per mail made the garbage collector run far more often.
+// Messages are composed in 1 MiB slabs: a mail of 7 kB is larger than Node's own buffer pool
+// takes, and one external allocation per mail made the garbage collector run far more often.
 const SLAB_BYTES = 1 << 20;
-let slab = Buffer.allocUnsafeSlow(0);
-let slabUsed = 0;
-
-function slabAlloc(size: number): Buffer {
-  if (size > SLAB_BYTES / 8) return Buffer.allocUnsafe(size);
-  if (slabUsed + size > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + size);
-  slabUsed += (size + 7) & ~7; // aligned, as Node's pool does
-  return out;
-}
 
 /** encodeQuotedPrintableBytes as a string (7-bit ASCII). */
 export function encodeQuotedPrintable(text: string): string {

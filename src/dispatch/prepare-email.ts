@@ -3,7 +3,7 @@ import type { EmailCopy } from '../generation/copywriter.js';
 import { displayTitle, formatPrice } from '../generation/product-text.js';
 import type { PreparedEmail } from './deliver-batch.js';
 import type { Sender } from './email-headers.js';
-import { buildEmailMessage } from './email-message.js';
+import { buildEmailMessage, type EncodedEmail } from './email-message.js';
 import { type RenderedEmail, renderEmail } from './email-templates.js';
 import type { EmailRenderContext } from './email-view.js';
 import { ledgerField } from './send-ledger.js';
@@ -111,9 +111,14 @@ export function renderCampaignEmail(
   products: readonly MailProduct[],
 ): { rendered: RenderedEmail; unsubscribeUrl: string } {
   const input = customerRenderInput(campaign, customer, copy, products);
+  return { rendered: renderInput(campaign, input), unsubscribeUrl: input.unsubscribeUrl };
+}
+
+/** A render input through the campaign's template, with the open pixel when it tracks opens. */
+function renderInput(campaign: EmailCampaign, input: CustomerRenderInput): RenderedEmail {
   const rendered = renderEmail(campaign.template, input.context, { templatesDir: campaign.templatesDir });
   if (input.openPixelUrl !== undefined) rendered.html = withOpenPixel(rendered.html, input.openPixelUrl);
-  return { rendered, unsubscribeUrl: input.unsubscribeUrl };
+  return rendered;
 }
 
 /**
@@ -154,15 +159,28 @@ export function prepareEmailFrom(
   input: CustomerRenderInput,
   date?: Date,
 ): PreparedEmail {
-  const rendered = renderEmail(campaign.template, input.context, { templatesDir: campaign.templatesDir });
-  if (input.openPixelUrl !== undefined) rendered.html = withOpenPixel(rendered.html, input.openPixelUrl);
+  return preparedEmail(campaign, customer, renderInput(campaign, input), { url: input.unsubscribeUrl }, date);
+}
+
+/**
+ * The customer's mail built from what was rendered for it (in full, or by a mail plan), with its
+ * ledger field. `unsubscribe.checked`: the URL is already the href parseWebUrl gives.
+ */
+export function preparedEmail(
+  campaign: EmailCampaign,
+  customer: MailCustomer,
+  rendered: RenderedEmail | EncodedEmail,
+  unsubscribe: { url: string; checked?: boolean },
+  date?: Date,
+): PreparedEmail {
   const message = buildEmailMessage({
     campaignId: campaign.campaignId,
     customerId: customer.id,
     sender: campaign.sender,
     recipient: { address: customer.email, name: customer.firstName },
     rendered,
-    unsubscribeUrl: input.unsubscribeUrl,
+    unsubscribeUrl: unsubscribe.url,
+    unsubscribeUrlChecked: unsubscribe.checked,
     date,
   });
   return {
