@@ -278,12 +278,12 @@ try {
       return {
         command: name.replace(/^cmdstat_/, ''),
         calls: Number(fields.calls),
-        usec: Number(fields.usec),
+        seconds: Number(fields.usec) / 1e6,
       };
     })
-    .sort((a, b) => b.usec - a.usec)
+    .sort((a, b) => b.seconds - a.seconds)
     .slice(0, 8)
-    .map((c) => ({ ...c, seconds: round(c.usec / 1e6), usec: undefined }));
+    .map((c) => ({ ...c, seconds: round(c.seconds) }));
   const workerReports = await Promise.all(workers.map((w) => w.stop()));
   const sinkReport = sink ? await sink.stop() : null;
   // What reached the SMTP sink: every sent mail once, nothing more.

@@ -76,7 +76,15 @@ async function connect(
   url: string,
   owner: { server: RedisServerHandle; recordPath: string } | undefined,
 ): Promise<RedisRuntime> {
-  const client = await connectOrExplain(url);
+  return runtimeOf(await connectOrExplain(url), redactUrl(url), owner);
+}
+
+/** A connected client checked for safety (disconnected when refused), as a runtime. */
+async function runtimeOf(
+  client: Redis,
+  url: string,
+  owner?: { server: RedisServerHandle; recordPath: string },
+): Promise<RedisRuntime> {
   let health: RedisHealth;
   try {
     health = await checkRedisSafety(client);
@@ -85,7 +93,7 @@ async function connect(
     throw error;
   }
   return {
-    url: redactUrl(url),
+    url,
     client,
     health,
     owned: Boolean(owner),
@@ -129,23 +137,7 @@ async function connectTopology(topology: RedisTopology, timeoutMs = 10_000): Pro
     client.disconnect();
     throw new RedisUnavailableError(described, (error as Error).message);
   }
-  const redis = client as unknown as Redis;
-  let health: RedisHealth;
-  try {
-    health = await checkRedisSafety(redis);
-  } catch (error) {
-    client.disconnect();
-    throw error;
-  }
-  return {
-    url: described,
-    client: redis,
-    health,
-    owned: false,
-    async close() {
-      await client.quit().catch(() => client.disconnect());
-    },
-  };
+  return runtimeOf(client as unknown as Redis, described);
 }
 
 function readRecord(path: string): ServerRecord | undefined {

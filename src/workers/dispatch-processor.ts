@@ -198,8 +198,8 @@ export function dispatchChunkProcessor(context: StageContext) {
       const segmentId = assignments[i];
       const plan: (typeof plans)[number] = { i, products: Array.from(productRow), segment: '', due };
       for (const channel of spec.channels) {
-        const memo = perCustomerCopy ? '' : `${channel}:${audience[local]}:${segmentId}`;
-        let request = perCustomerCopy ? undefined : requests.get(memo);
+        const memo = perCustomerCopy ? undefined : `${channel}:${audience[local]}:${segmentId}`;
+        let request = memo === undefined ? undefined : requests.get(memo);
         if (!request) {
           const full = copyRequestFor({
             spec,
@@ -213,7 +213,7 @@ export function dispatchChunkProcessor(context: StageContext) {
             customer: customers[i],
           });
           request = { key: full.key, segment: full.segment.name };
-          if (!perCustomerCopy) requests.set(memo, request);
+          if (memo !== undefined) requests.set(memo, request);
         }
         plan[channel] = request.key;
         plan.segment = request.segment;
