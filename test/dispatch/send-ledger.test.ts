@@ -24,6 +24,27 @@ beforeEach(async () => {
 });
 
 describe('SendLedger', () => {
+  it('treats a field listed twice in one call as two calls in a row, in batches above 1,000', async () => {
+    const ledger = new SendLedger(redis);
+    const many = Array.from({ length: 2_500 }, (_, i) => ledgerField(`C${i}`, 'email'));
+    const twice = [...many, many[0], many[2_499]];
+    const lease = { token: 'tok', leaseMs: 60_000, now: 1_000 };
+    const claims = await ledger.claim('camp', twice, lease);
+    expect(claims.filter((c) => c === 'claimed')).toHaveLength(2_502); // the holder claims again
+    const other = await ledger.claim('camp', [many[1], many[1]], { ...lease, token: 'other', now: 2_000 });
+    expect(other).toEqual(['busy:59000', 'busy:59000']);
+
+    const marked = await ledger.mark('camp', [
+      { field: many[0], state: 'sent:3000' },
+      { field: many[0], state: 'failed:550' },
+      ...many.slice(1).map((field) => ({ field, state: 'sent:3000' as const })),
+    ]);
+    expect(marked.applied).toBe(2_500);
+    expect(marked.kept).toEqual([{ field: many[0], state: 'sent:3000' }]);
+    expect(await ledger.states('camp', [many[0], many[2_499]])).toEqual(['sent:3000', 'sent:3000']);
+    expect((await ledger.counts('camp')).sent).toBe(2_500);
+  });
+
   it('moves fields from claimed to final states and keeps O(1) counts', async () => {
     const ledger = new SendLedger(redis);
     const fields = ['C1', 'C2', 'C3', 'C4'].map((id) => ledgerField(id, 'email'));
