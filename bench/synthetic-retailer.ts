@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { timeZoneOfCountry } from '../src/data/country-timezones.js';
 import { placeholderEmail } from '../src/data/customer-directory.js';
 import { csvField } from '../src/data/make-sample.js';
+import { Mulberry32 as SeededRandom } from '../src/util/mulberry32.js';
 import { GzipTextWriter } from './gzip-text-writer.js';
 import { type RealHistories, readRealHistories } from './real-histories.js';
-import { SeededRandom } from './seeded-random.js';
 
 /**
  * A synthetic retailer of any size made of real shoppers (issue 10): each synthetic customer

@@ -23,9 +23,9 @@ import { SmtpTransport } from '../../src/dispatch/smtp-transport.js';
 import { SuppressionList } from '../../src/dispatch/suppression.js';
 import { createRedisClient } from '../../src/queues/redis-connection.js';
 import { startRedisServer } from '../../src/queues/redis-server.js';
+import { Mulberry32 as SeededRandom } from '../../src/util/mulberry32.js';
 import { ChaosSink } from './chaos-sink.js';
 import { repoRoot } from './repo-root.js';
-import { SeededRandom } from './seeded-random.js';
 
 type Fsync = 'everysec' | 'always';
 

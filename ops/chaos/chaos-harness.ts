@@ -7,11 +7,11 @@ import { CampaignStore } from '../../src/campaigns/campaign-store.js';
 import { ledgerField, SendLedger } from '../../src/dispatch/send-ledger.js';
 import { QUEUE_NAMES, queuePrefix } from '../../src/queues/queue-names.js';
 import { createRedisClient } from '../../src/queues/redis-connection.js';
+import { Mulberry32 as SeededRandom } from '../../src/util/mulberry32.js';
 import { type ChaosReport, tallyChaosRun } from './chaos-report.js';
 import { ChaosSink } from './chaos-sink.js';
 import { RedisUnderTest } from './redis-under-test.js';
 import { tailorBin } from './repo-root.js';
-import { SeededRandom } from './seeded-random.js';
 import { writeSyntheticShop } from './synthetic-shop.js';
 import { WorkerFleet } from './worker-fleet.js';
 

@@ -1,5 +1,5 @@
 import { SMTPServer } from 'smtp-server';
-import type { SeededRandom } from './seeded-random.js';
+import type { Mulberry32 as SeededRandom } from '../../src/util/mulberry32.js';
 
 /**
  * The relay of a chaos run: a real SMTP server (smtp-server) in the harness process. It answers

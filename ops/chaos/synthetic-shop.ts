@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { SeededRandom } from './seeded-random.js';
+import { Mulberry32 as SeededRandom } from '../../src/util/mulberry32.js';
 
 /**
  * A synthetic shop in Tailor's generic import schema (src/data/SCHEMA.md): customers, a product

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SeededRandom } from './seeded-random.js';
+import type { Mulberry32 as SeededRandom } from '../../src/util/mulberry32.js';
 
 /**
  * `tailor worker` processes kept at a fixed number: a worker the harness kills is replaced at

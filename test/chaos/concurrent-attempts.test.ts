@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ChaosSink } from '../../ops/chaos/chaos-sink.js';
-import { SeededRandom } from '../../ops/chaos/seeded-random.js';
 import { DeliveryRetryError, deliverBatch, type PreparedEmail } from '../../src/dispatch/deliver-batch.js';
 import { type EmailCampaign, prepareEmail } from '../../src/dispatch/prepare-email.js';
 import {
@@ -17,6 +16,7 @@ import { SmtpTransport } from '../../src/dispatch/smtp-transport.js';
 import { SuppressionList } from '../../src/dispatch/suppression.js';
 import { createRedisClient } from '../../src/queues/redis-connection.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/queues/redis-server.js';
+import { Mulberry32 as SeededRandom } from '../../src/util/mulberry32.js';
 
 /**
  * Two delivery attempts of one chunk at once (a worker whose BullMQ lock lapsed while it was still

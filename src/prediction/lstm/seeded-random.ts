@@ -1,22 +1,15 @@
+import { Mulberry32 } from '../../util/mulberry32.js';
+
 /**
  * Seeded pseudo-random numbers (mulberry32): training must be reproducible from its seed, and
  * Math.random cannot be seeded.
  */
-export class SeededRandom {
-  private state: number;
+export class SeededRandom extends Mulberry32 {
   private spare = Number.NaN;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    // Seed 0 maps to a fixed non-zero state, as it always has: trained models stay reproducible.
+    super(seed >>> 0 || 0x9e3779b9);
   }
 
   /** Standard normal (Box–Muller, the second value kept for the next call). */

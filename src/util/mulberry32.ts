@@ -1,5 +1,9 @@
-/** A small seeded PRNG (mulberry32): the same seed gives the same chaos run plan and dataset. */
-export class SeededRandom {
+/**
+ * A small seeded generator (mulberry32): the same seed gives the same numbers on every machine
+ * and Node version, which Math.random cannot promise. Used where a run must be reproducible from
+ * one integer: LSTM training, the synthetic retailer of the benchmarks, chaos run plans.
+ */
+export class Mulberry32 {
   private state: number;
 
   constructor(readonly seed: number) {
@@ -15,13 +19,18 @@ export class SeededRandom {
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   }
 
+  /** Uniform integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
   /** Whole number in [min, max]. */
   int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
+    return min + this.below(max - min + 1);
   }
 
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
+    return items[this.below(items.length)];
   }
 
   chance(p: number): boolean {
