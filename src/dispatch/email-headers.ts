@@ -28,6 +28,8 @@ export interface EmailHeaderInput {
   messageId: string;
   sender: Sender;
   recipient: { address: string; name?: string };
+  /** `recipient.address` is already what validateEmailAddress returns: not checked again. */
+  recipientAddressChecked?: boolean;
   subject: string;
   unsubscribeUrl: string;
   /** `unsubscribeUrl` is already the href parseWebUrl gives (mail-plan.ts): not parsed again. */
@@ -62,7 +64,9 @@ const LIST_ID = /^[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))+$
 export function buildEmailHeaders(input: EmailHeaderInput): EmailHeaders {
   const campaignId = assertCampaignId(input.campaignId);
   const sender = senderHeadersOf(input.sender);
-  const toAddress = validateEmailAddress(input.recipient.address, 'recipient.address');
+  const toAddress = input.recipientAddressChecked
+    ? input.recipient.address
+    : validateEmailAddress(input.recipient.address, 'recipient.address');
   const toName = headerText(input.recipient.name ?? '', 'recipient.name', HEADER_LIMITS.name);
   const subject = headerText(input.subject, 'subject', HEADER_LIMITS.subject);
   if (subject === '') throw new MessageInputError('subject', 'is empty');
@@ -91,7 +95,9 @@ export function buildEmailHeaders(input: EmailHeaderInput): EmailHeaders {
   return headers;
 }
 
-interface SenderHeaders {
+export interface SenderHeaders {
+  /** The sender's address, validated. */
+  address: string;
   from: string;
   listId: string;
   replyTo?: string;
@@ -102,15 +108,19 @@ interface SenderHeaders {
 // Every mail of a campaign has the same sender: its headers are worked out (and validated) once
 // per process and sender, not once per mail.
 const senderHeaders = new Map<string, SenderHeaders>();
+// The sender of the last mail: a chunk's mails share one, so most look-ups stop here.
+let lastSender: { fields: (string | undefined)[]; headers: SenderHeaders } | undefined;
 
-function senderHeadersOf(sender: Sender): SenderHeaders {
-  const key = JSON.stringify([
-    sender.name,
-    sender.address,
-    sender.replyTo,
-    sender.listId,
-    sender.unsubscribeMailto,
-  ]);
+/** The sender's headers (and validated address), worked out once per process and sender. */
+export function senderHeadersOf(sender: Sender): SenderHeaders {
+  const fields = [sender.name, sender.address, sender.replyTo, sender.listId, sender.unsubscribeMailto];
+  if (lastSender?.fields.every((field, i) => field === fields[i])) return lastSender.headers;
+  const headers = senderHeadersByKey(JSON.stringify(fields), sender);
+  lastSender = { fields, headers };
+  return headers;
+}
+
+function senderHeadersByKey(key: string, sender: Sender): SenderHeaders {
   const known = senderHeaders.get(key);
   if (known) return known;
   const fromAddress = validateEmailAddress(sender.address, 'sender.address');
@@ -128,6 +138,7 @@ function senderHeadersOf(sender: Sender): SenderHeaders {
     );
   }
   const headers: SenderHeaders = {
+    address: fromAddress,
     from: formatMailbox(fromName, fromAddress),
     listId: fromName ? `${encodePhrase(fromName)} <${listId}>` : `<${listId}>`,
     unsubscribeMailto,

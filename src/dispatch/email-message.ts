@@ -1,5 +1,5 @@
 import type { Channel } from '../generation/copywriter.js';
-import { buildEmailHeaders, type EmailHeaders, type Sender } from './email-headers.js';
+import { buildEmailHeaders, type EmailHeaders, type Sender, senderHeadersOf } from './email-headers.js';
 import type { RenderedEmail } from './email-templates.js';
 import { addressDomain, MessageInputError, validateEmailAddress } from './header-safety.js';
 import { deliveryHash } from './message-id.js';
@@ -49,7 +49,7 @@ export const MAX_BODY_CHARS = 1_000_000;
 
 /** Builds one marketing mail: validated headers, deterministic Message-ID, MIME composed. */
 export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
-  const fromAddress = validateEmailAddress(input.sender.address, 'sender.address');
+  const fromAddress = senderHeadersOf(input.sender).address;
   const toAddress = validateEmailAddress(input.recipient.address, 'recipient.address');
   const key = {
     campaignId: input.campaignId,
@@ -63,6 +63,7 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     messageId,
     sender: input.sender,
     recipient: { address: toAddress, name: input.recipient.name },
+    recipientAddressChecked: true,
     subject: input.rendered.subject,
     unsubscribeUrl: input.unsubscribeUrl,
     unsubscribeUrlChecked: input.unsubscribeUrlChecked,

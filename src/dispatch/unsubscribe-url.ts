@@ -61,7 +61,25 @@ const safeLinks = new RecurringMemo((value: string) => {
   }
 });
 
+// A customer's signed link is `<base>/u/<token>`: new for every mail, so the memo cannot help,
+// and parsing it was a URL object per mail. A value made of a prefix that is its own href
+// (checked once per process, like a catalogue link) and one last segment of URL-safe characters
+// is its own href too: the WHATWG parser neither escapes nor resolves such a segment.
+const URL_SAFE_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const canonicalPrefixes = new RecurringMemo((prefix: string) => safeLinks.get(prefix) === prefix);
+
 /** The URL when it is a safe http(s) link for an href, else '' (the template then shows no link). */
 export function safeLinkUrl(value: string | undefined): string {
-  return value ? safeLinks.get(value) : '';
+  if (!value) return '';
+  const slash = value.lastIndexOf('/');
+  if (
+    value.length <= MAX_HEADER_URL &&
+    slash > 0 &&
+    slash < value.length - 1 &&
+    URL_SAFE_SEGMENT.test(value.slice(slash + 1)) &&
+    canonicalPrefixes.get(value.slice(0, slash + 1))
+  ) {
+    return value;
+  }
+  return safeLinks.get(value);
 }

@@ -22,8 +22,16 @@ const SMALL_WORDS = new Set([
 // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 
+// Anything singleLine would change: an invisible character, whitespace other than a single
+// space between words, or a space at either end.
+const UNTIDY =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: as INVISIBLE
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]|[^\S ]| {2}|^ | $/;
+
 /** One line of plain text: control characters removed, whitespace collapsed. */
 export function singleLine(text: string): string {
+  // Most values (names, catalogue titles, prices) are already tidy: no new strings for them.
+  if (!UNTIDY.test(text)) return text;
   return text.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
 }
 
