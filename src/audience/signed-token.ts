@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { HmacSha256 } from '../util/hmac-sha256.js';
 
 /**
  * Compact signed tokens for the links in a mail (unsubscribe, click, open). A token is one
@@ -33,18 +34,23 @@ export class LinkFieldTooLongError extends Error {
 }
 
 export class LinkSigner {
-  private readonly keys: Buffer[];
+  private readonly keys: HmacSha256[];
 
   /** `secrets[0]` signs; all of them verify (the others are previous secrets being retired). */
   constructor(secrets: readonly Buffer[]) {
     if (secrets.length === 0) throw new Error('LinkSigner needs at least one secret');
     // One derived key per purpose: the raw secret is never used as an HMAC key directly.
-    this.keys = secrets.map((secret) => createHmac('sha256', secret).update('tailor-links-v1').digest());
+    this.keys = secrets.map(
+      (secret) => new HmacSha256(createHmac('sha256', secret).update('tailor-links-v1').digest()),
+    );
   }
 
   sign(kind: TokenKind, fields: readonly string[], extra = ''): string {
     const payload = encodePayload(TOKEN_KIND[kind], fields);
-    return Buffer.concat([payload, mac(this.keys[0], payload, extra)]).toString('base64url');
+    const token = Buffer.allocUnsafe(payload.length + MAC_BYTES);
+    payload.copy(token, 0);
+    this.keys[0].macInto(payload, macTail(extra), token, payload.length, MAC_BYTES);
+    return token.toString('base64url');
   }
 
   /** The fields of a valid token of this kind, or null (malformed, tampered, other kind, other secret). */
@@ -58,18 +64,19 @@ export class LinkSigner {
     let valid = false;
     for (const key of this.keys) {
       // Every key is tried, so the time taken does not say which one matched.
-      if (timingSafeEqual(mac(key, payload, extra), given)) valid = true;
+      if (timingSafeEqual(key.mac(payload, macTail(extra), MAC_BYTES), given)) valid = true;
     }
     if (!valid) return null;
     return decodePayload(payload, TOKEN_KIND[kind]);
   }
 }
 
-function mac(key: Buffer, payload: Buffer, extra: string): Buffer {
-  const hmac = createHmac('sha256', key).update(payload);
-  // The separator keeps (payload, extra) pairs unambiguous: the payload is self-delimiting.
-  hmac.update(Buffer.from([0])).update(extra, 'utf8');
-  return hmac.digest().subarray(0, MAC_BYTES);
+/**
+ * What the MAC covers after the payload: a zero byte, then `extra` in UTF-8. The separator keeps
+ * (payload, extra) pairs unambiguous: the payload is self-delimiting.
+ */
+function macTail(extra: string): string {
+  return `\u0000${extra}`;
 }
 
 function encodePayload(kind: number, fields: readonly string[]): Buffer {

@@ -16,8 +16,9 @@ const RUNS = 3000;
 // The full computations, as the functions did them before they had a shortcut.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: as in product-text.ts
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as in header-safety.ts
-const UNSAFE_IN_HEADER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
+const UNSAFE_IN_HEADER =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: as in header-safety.ts
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
 const fullSingleLine = (text: string) => text.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
 const fullHeaderText = (text: string) => text.replace(UNSAFE_IN_HEADER, ' ').replace(/\s+/g, ' ').trim();
 const fullSafeLink = (value: string) => {
@@ -30,9 +31,15 @@ const fullSafeLink = (value: string) => {
 
 // Text with the whitespace that matters here: single, double, leading, trailing, non-breaking.
 const spacedText = fc
-  .array(fc.oneof(fc.constantFrom(' ', '  ', '\u00a0', '\t', '\u3000', '\u200b', 'a', 'Zoë', '£3.95'), hostileText(2)), {
-    maxLength: 8,
-  })
+  .array(
+    fc.oneof(
+      fc.constantFrom(' ', '  ', '\u00a0', '\t', '\u3000', '\u200b', 'a', 'Zoë', '£3.95'),
+      hostileText(2),
+    ),
+    {
+      maxLength: 8,
+    },
+  )
   .map((parts) => parts.join(''));
 
 describe('tidy-text shortcuts', () => {
