@@ -83,16 +83,30 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     // '=_' never occurs in quoted-printable output, so the boundary cannot collide with a body.
     boundary: `=_tailor_${hash}`,
   });
-  return {
-    campaignId: input.campaignId,
-    customerId: input.customerId,
-    messageId,
-    envelope: { from: fromAddress, to: toAddress },
-    get headers() {
-      return headersOf(raw);
-    },
-    raw,
-  };
+  return new ComposedEmail(input.campaignId, input.customerId, messageId, fromAddress, toAddress, raw);
+}
+
+/**
+ * A built message. A class, not an object literal with a getter: a chunk's messages all share one
+ * shape and one `headers` getter, instead of a getter function made for each mail.
+ */
+class ComposedEmail implements EmailMessage {
+  readonly envelope: { from: string; to: string };
+
+  constructor(
+    readonly campaignId: string,
+    readonly customerId: string,
+    readonly messageId: string,
+    from: string,
+    to: string,
+    readonly raw: Buffer,
+  ) {
+    this.envelope = { from, to };
+  }
+
+  get headers(): EmailHeaders {
+    return headersOf(this.raw);
+  }
 }
 
 /** The header block of a composed message, unfolded: each header's value as built. */
