@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { singleLine } from '../generation/product-text.js';
 import { RecurringMemo } from '../util/recurring-memo.js';
 
 /**
@@ -26,27 +27,15 @@ export class InvalidAddressError extends MessageInputError {
   }
 }
 
-// C0/C1 controls, DEL, line/paragraph separators, zero-width and bidi-override characters.
-const UNSAFE_IN_HEADER =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]/g;
-
-// Anything headerText would change: an unsafe character, whitespace other than a single space
-// between words, or a space at either end.
-const UNTIDY_HEADER =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: as UNSAFE_IN_HEADER
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]|[^\S ]| {2}|^ | $/;
-
 /**
  * One line of header-safe text: control characters become spaces, whitespace collapses, and a
  * value longer than `maxLength` characters is refused (a bug upstream, not something to clip).
  */
 export function headerText(value: string, field: string, maxLength: number): string {
   if (typeof value !== 'string') throw new MessageInputError(field, 'must be a string');
-  // A value that is already one tidy line (most names and subjects) is taken as it is.
-  const clean = UNTIDY_HEADER.test(value)
-    ? value.replace(UNSAFE_IN_HEADER, ' ').replace(/\s+/g, ' ').trim()
-    : value;
+  // Control, zero-width and bidi characters become spaces; line and paragraph separators are
+  // whitespace, so they collapse with the rest.
+  const clean = singleLine(value);
   if (clean.length > maxLength) {
     throw new MessageInputError(
       field,
