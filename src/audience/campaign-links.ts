@@ -1,5 +1,10 @@
 import { MessageInputError } from '../dispatch/header-safety.js';
-import { parseWebUrl, safeLinkUrl, type UnsubscribeUrlBuilder } from '../dispatch/unsubscribe-url.js';
+import {
+  parseWebUrl,
+  safeLinkUrl,
+  type UnsubscribeUrlBuilder,
+  URL_SAFE_SEGMENT,
+} from '../dispatch/unsubscribe-url.js';
 import type { CampaignSpec } from '../queues/campaign-spec.js';
 import type { LinkSigner } from './signed-token.js';
 
@@ -47,12 +52,10 @@ export function linkBaseUrl(
   return url;
 }
 
-const URL_SAFE = /^[A-Za-z0-9_-]+$/;
-
 function linkUrl(base: URL, path: string, token: string, query?: Record<string, string>): string {
   const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
   // A URL-safe path and token under a parsed base need no parsing (one URL parse less per mail).
-  if (!query && !base.search && !base.hash && URL_SAFE.test(path) && URL_SAFE.test(token)) {
+  if (!query && !base.search && !base.hash && URL_SAFE_SEGMENT.test(path) && URL_SAFE_SEGMENT.test(token)) {
     return `${root}${path}/${token}`;
   }
   const url = new URL(`${path}/${token}`, root);

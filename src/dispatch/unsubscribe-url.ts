@@ -65,7 +65,8 @@ const safeLinks = new RecurringMemo((value: string) => {
 // and parsing it was a URL object per mail. A value made of a prefix that is its own href
 // (checked once per process, like a catalogue link) and one last segment of URL-safe characters
 // is its own href too: the WHATWG parser neither escapes nor resolves such a segment.
-const URL_SAFE_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** A path segment the URL parser leaves exactly as it is. */
+export const URL_SAFE_SEGMENT = /^[A-Za-z0-9_-]+$/;
 const canonicalPrefixes = new RecurringMemo((prefix: string) => safeLinks.get(prefix) === prefix);
 
 /** The URL when it is a safe http(s) link for an href, else '' (the template then shows no link). */
