@@ -2,7 +2,7 @@ import type { Channel } from '../generation/copywriter.js';
 import { buildEmailHeaders, type EmailHeaders, type Sender, senderHeadersOf } from './email-headers.js';
 import type { RenderedEmail } from './email-templates.js';
 import { addressDomain, MessageInputError, validateEmailAddress } from './header-safety.js';
-import { deliveryHash } from './message-id.js';
+import { deliveryHash, messageIdOfHash } from './message-id.js';
 import { composeMime, type MimeBody } from './mime-message.js';
 
 /**
@@ -57,7 +57,7 @@ export function buildEmailMessage(input: EmailMessageInput): EmailMessage {
     channel: input.channel ?? 'email',
   };
   const hash = deliveryHash(key);
-  const messageId = `<${hash}@${addressDomain(fromAddress)}>`;
+  const messageId = messageIdOfHash(hash, addressDomain(fromAddress));
   const headers = buildEmailHeaders({
     campaignId: input.campaignId,
     messageId,

@@ -22,7 +22,12 @@ export function deliveryHash(key: DeliveryKey): string {
  * ambiguous crash carries the same id, so receivers (and the file outbox) see one message.
  */
 export function messageIdFor(key: DeliveryKey, senderDomain: string): string {
-  return `<${deliveryHash(key)}@${senderDomain}>`;
+  return messageIdOfHash(deliveryHash(key), senderDomain);
+}
+
+/** messageIdFor from a delivery hash already worked out (the message builder also uses it). */
+export function messageIdOfHash(hash: string, senderDomain: string): string {
+  return `<${hash}@${senderDomain}>`;
 }
 
 const SAFE_LOCAL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
