@@ -9,6 +9,8 @@ export interface ProcessReport {
   code: number;
   peakRssMb: number;
   cpuSeconds: number;
+  /** Main-thread garbage-collection pauses: scavenges (minor) and the rest (major). */
+  gcSeconds?: { minor: number; major: number };
 }
 
 const RSS_REPORT = fileURLToPath(new URL('./rss-report.js', import.meta.url));

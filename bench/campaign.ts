@@ -22,7 +22,8 @@
  *
  * `emailsPerSecond` is mails sent over the dispatch stage's wall time (first send-chunk job
  * start to last end); `rawBullmqJobsPerSecond` is the reference's no-op jobs per second. Every
- * process's own peak RSS comes from rss-report.ts; Redis's from INFO (used_memory_peak).
+ * process's own peak RSS, CPU and garbage-collection time come from rss-report.ts; Redis's peak
+ * memory from INFO (used_memory_peak).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -356,6 +357,10 @@ try {
       bench: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
       // Redis while the campaign ran (enqueue to completed).
       redis: round(redisCampaignCpu),
+    },
+    gcSeconds: {
+      import: imported.report?.gcSeconds ?? null,
+      workers: workerReports.map((r) => r?.gcSeconds ?? null),
     },
     redisTopCommands: redisCommands,
     redisPeakMemoryMb: Math.round(Number(memory.used_memory_peak) / 1048576),

@@ -1,12 +1,26 @@
 /**
  * Preloaded into every process a benchmark starts (`node --import <this file> ...`): when the
- * process exits it writes its own peak RSS and CPU time to TAILOR_BENCH_REPORT, so a benchmark
- * reports each process's figures exactly, whatever the process is (import, worker, sink).
+ * process exits it writes its own peak RSS, CPU time and garbage-collection time to
+ * TAILOR_BENCH_REPORT, so a benchmark reports each process's figures exactly, whatever the
+ * process is (import, worker, sink).
  */
 import { writeFileSync } from 'node:fs';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 const path = process.env.TAILOR_BENCH_REPORT;
 if (path) {
+  // Pauses of the main thread by kind, as Node reports them (one entry per collection, a few
+  // hundred a minute in a busy worker). With --single-threaded-gc they are the GC's CPU as well.
+  const gcMs = { minor: 0, major: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcMs.minor += entry.duration;
+      else gcMs.major += entry.duration; // mark-compact, its incremental steps, weak callbacks
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const seconds = (ms: number) => Math.round(ms / 10) / 100;
   process.on('exit', (code) => {
     const usage = process.resourceUsage();
     const report = {
@@ -14,6 +28,7 @@ if (path) {
       code,
       peakRssMb: Math.round(usage.maxRSS / 1024),
       cpuSeconds: Math.round((usage.userCPUTime + usage.systemCPUTime) / 10_000) / 100,
+      gcSeconds: { minor: seconds(gcMs.minor), major: seconds(gcMs.major) },
     };
     try {
       writeFileSync(path, `${JSON.stringify(report)}\n`);
