@@ -5,30 +5,32 @@
  * process is (import, worker, sink).
  */
 import { writeFileSync } from 'node:fs';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 
 const path = process.env.TAILOR_BENCH_REPORT;
 if (path) {
   // Pauses of the main thread by kind, as Node reports them (one entry per collection, a few
   // hundred a minute in a busy worker). With --single-threaded-gc they are the GC's CPU as well.
   const gcMs = { minor: 0, major: 0 };
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
+  const count = (entries: PerformanceEntry[]) => {
+    for (const entry of entries) {
       const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcMs.minor += entry.duration;
       else gcMs.major += entry.duration; // mark-compact, its incremental steps, weak callbacks
     }
-  });
+  };
+  const observer = new PerformanceObserver((list) => count(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
-  const seconds = (ms: number) => Math.round(ms / 10) / 100;
+  const centiRound = (seconds: number) => Math.round(seconds * 100) / 100;
   process.on('exit', (code) => {
+    count(observer.takeRecords()); // collections not yet delivered to the callback
     const usage = process.resourceUsage();
     const report = {
       pid: process.pid,
       code,
       peakRssMb: Math.round(usage.maxRSS / 1024),
-      cpuSeconds: Math.round((usage.userCPUTime + usage.systemCPUTime) / 10_000) / 100,
-      gcSeconds: { minor: seconds(gcMs.minor), major: seconds(gcMs.major) },
+      cpuSeconds: centiRound((usage.userCPUTime + usage.systemCPUTime) / 1e6),
+      gcSeconds: { minor: centiRound(gcMs.minor / 1000), major: centiRound(gcMs.major / 1000) },
     };
     try {
       writeFileSync(path, `${JSON.stringify(report)}\n`);
