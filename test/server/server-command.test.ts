@@ -91,7 +91,8 @@ describe('tailor server', () => {
     const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
     try {
       const deadline = Date.now() + 30_000;
-      while (!stderr.includes('listening on')) {
+      // The listening line and the workers line are two writes; a pipe may hand them over apart.
+      while (!(stderr.includes('listening on') && stderr.includes('workers in this process'))) {
         if (Date.now() > deadline || child.exitCode !== null)
           throw new Error(`server did not start: ${stderr}`);
         await new Promise((r) => setTimeout(r, 50));
