@@ -100,13 +100,24 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-/** Epoch ms of a wall-clock time (given as if it were UTC) in `zone`. */
+/**
+ * Epoch ms of a wall-clock time (given as if it were UTC) in `zone`. Around a transition it
+ * chooses as JavaScript's Date and Temporal's default ("compatible") do: a time that occurs
+ * twice (autumn overlap) is the earlier instant, a time that never occurs (spring-forward gap)
+ * moves forward by the gap, so 02:30 on the night clocks go 02:00 -> 03:00 is 03:30.
+ */
 export function zonedToEpoch(wallClockAsUtc: number, zone: string): number {
   if (zone === 'UTC') return wallClockAsUtc;
-  const first = offsetMs(zone, wallClockAsUtc);
-  const second = offsetMs(zone, wallClockAsUtc - first);
-  // In a spring-forward gap or autumn overlap the two guesses differ; the later offset wins.
-  return wallClockAsUtc - second;
+  // The offsets a day either side bracket the instant (offsets are within +-14 h), and a zone
+  // changes at most once in that span.
+  const before = offsetMs(zone, wallClockAsUtc - DAY);
+  const after = offsetMs(zone, wallClockAsUtc + DAY);
+  if (before === after) return wallClockAsUtc - before;
+  const underBefore = wallClockAsUtc - before;
+  if (offsetMs(zone, underBefore) === before) return underBefore; // in an overlap, the earlier
+  const underAfter = wallClockAsUtc - after;
+  if (offsetMs(zone, underAfter) === after) return underAfter;
+  return underBefore; // in the gap: the old offset carries the time forward past the jump
 }
 
 /** Throws a RangeError naming the zone when Intl does not know it. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { invoiceTime } from '../../src/data/online-retail.js';
-import { offsetMs, parseTimestamp, wallClockToUtc } from '../../src/data/timestamps.js';
+import { offsetMs, parseTimestamp, wallClockToUtc, zonedToEpoch } from '../../src/data/timestamps.js';
 
 const iso = (time: number | null) => (time === null ? null : new Date(time).toISOString());
 
@@ -104,6 +104,50 @@ function intlOffset(zone: string, epoch: number): number {
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) * 60_000 : 0;
 }
+
+describe('zonedToEpoch around transitions', () => {
+  const naive = (text: string, zone: string) => iso(parseTimestamp(text, zone));
+
+  it('takes the earlier instant of a time that occurs twice, and moves a missing time forward by the gap', () => {
+    // West of Greenwich (the wall time read as UTC is before the instant) ...
+    expect(naive('2024-03-10 02:30:00', 'America/New_York')).toBe('2024-03-10T07:30:00.000Z'); // 03:30 EDT
+    expect(naive('2024-11-03 01:30:00', 'America/New_York')).toBe('2024-11-03T05:30:00.000Z'); // EDT, not EST
+    // ... at it ...
+    expect(naive('2011-03-27 01:30:00', 'Europe/London')).toBe('2011-03-27T01:30:00.000Z'); // 02:30 BST
+    expect(naive('2011-10-30 01:30:00', 'Europe/London')).toBe('2011-10-30T00:30:00.000Z'); // BST, not GMT
+    // ... east of it, and a half-hour change.
+    expect(naive('2024-10-06 02:30:00', 'Australia/Sydney')).toBe('2024-10-05T16:30:00.000Z'); // 03:30 AEDT
+    expect(naive('2024-04-07 02:30:00', 'Australia/Sydney')).toBe('2024-04-06T15:30:00.000Z'); // AEDT
+    expect(naive('2024-04-07 01:45:00', 'Australia/Lord_Howe')).toBe('2024-04-06T14:45:00.000Z'); // +11
+  });
+
+  it('gives back every instant from its wall-clock time, the earlier one where the time repeats', () => {
+    const zones = [
+      'America/New_York',
+      'Europe/London',
+      'Australia/Sydney',
+      'Australia/Lord_Howe',
+      'Asia/Tokyo',
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('2023-01-01T00:00:00Z'), max: Date.parse('2026-01-01T00:00:00Z') }),
+        fc.constantFrom(...zones),
+        (instant, zone) => {
+          const wall = instant + offsetMs(zone, instant);
+          const back = zonedToEpoch(wall, zone);
+          expect(back + offsetMs(zone, back)).toBe(wall);
+          // Not the same instant only in an autumn overlap, and then the earlier one.
+          if (back !== instant) {
+            expect(back).toBeLessThan(instant);
+            expect(instant - back).toBeLessThanOrEqual(3_600_000);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
 
 describe('UCI invoice dates', () => {
   it('are UK local time in both spellings, across summer time', () => {
