@@ -75,6 +75,18 @@ function scheduledInstant(schedule: SendTiming['schedule'], zone: string, planne
  * the customer's zone. Quiet hours wrap past midnight when start > end (21:00–08:00).
  */
 export function afterQuietHours(quiet: { start: string; end: string }, zone: string, at: number): number {
+  // A spring-forward gap can swallow the whole allowed window (quiet 03:00–02:00 on the night
+  // clocks jump from 02:00 to 03:00): the end found is still quiet, and the next day's is not.
+  let next = at;
+  for (let step = 0; step < 3; step++) {
+    const end = endOfQuietPeriod(quiet, zone, next);
+    if (end === next) return next;
+    next = end;
+  }
+  return next;
+}
+
+function endOfQuietPeriod(quiet: { start: string; end: string }, zone: string, at: number): number {
   const start = secondsOfDay(quiet.start) * 1000;
   const end = secondsOfDay(quiet.end) * 1000;
   const wall = at + offsetMs(zone, at);
