@@ -85,13 +85,21 @@ function mutate(base: Record<string, unknown>, changes: readonly Mutation[]): Re
     }
     let node: Record<string, unknown> = spec;
     change.path.slice(0, -1).forEach((key) => {
-      const next = node[key];
-      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+      const next = Object.hasOwn(node, key) ? node[key] : undefined;
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) setOwn(node, key, {});
       node = node[key] as Record<string, unknown>;
     });
-    node[change.path[change.path.length - 1]] = change.value;
+    setOwn(node, change.path[change.path.length - 1], change.value);
   }
   return spec;
+}
+
+/**
+ * An own property, as JSON.parse makes one, even for a key like `__proto__` (fast-check
+ * generates it): plain assignment would reach Object.prototype and pollute every later test.
+ */
+function setOwn(node: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 describe('campaign spec from random JSON', () => {
