@@ -72,7 +72,7 @@ function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Output> 
     child.stdout.on('data', (c: Buffer) => (stdout += c));
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     child.on('error', reject);
-    child.on('exit', (code) => {
+    child.on('close', (code) => {
       outputs.push({ where: `tailor ${args.join(' ')}`, text: stdout + stderr });
       resolve({ code, stdout, stderr });
     });
@@ -91,17 +91,19 @@ function start(
   let text = '';
   child.stdout?.on('data', (c: Buffer) => (text += c));
   child.stderr?.on('data', (c: Buffer) => (text += c));
-  child.on('exit', () => outputs.push({ where: `tailor ${args.join(' ')}`, text }));
+  child.on('close', () => outputs.push({ where: `tailor ${args.join(' ')}`, text }));
   children.push(child);
   return { child, output: () => text };
 }
 
+/** Stops the child and waits until its output is in (`close` comes after `exit` and the pipes). */
 async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
+  const closed = new Promise<void>((resolve) => {
+    if (child.stdout?.closed && child.stderr?.closed) resolve();
+    else child.once('close', () => resolve());
   });
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await closed;
 }
 
 /** Everything Redis holds, as text: every key, every value of every type. */
@@ -235,7 +237,9 @@ describe('secrets under a campaign run', () => {
     // The server: API, metrics, OpenAPI and bull-board's own API, behind the planted admin password.
     const server = start(['server', '--no-workers', '--port', '0']);
     let address = '';
-    for (let i = 0; i < 200 && !address; i++) {
+    // As long as the other suites allow: this file may run beside the chaos run's restarts.
+    const deadline = Date.now() + 30_000;
+    while (!address && Date.now() < deadline && server.child.exitCode === null) {
       address = /listening on (http:\/\/[^\s]+)/.exec(server.output())?.[1] ?? '';
       if (!address) await new Promise((r) => setTimeout(r, 50));
     }

@@ -31,7 +31,7 @@ describe('three worker processes', () => {
     store = join(scratch, 'store');
     await importSample(importer);
     // Small send chunks, so that every worker gets some of the ~380 mails.
-    process.env.TAILOR_CHUNK_SIZE = '20';
+    process.env.TAILOR_CHUNK_SIZE = '10';
   });
 
   afterAll(() => {
@@ -92,10 +92,13 @@ describe('three worker processes', () => {
     expect(single.size).toBeGreaterThan(300);
     expect(one.fetched).toEqual([true]);
 
-    // Every worker fetched the snapshot into its own home, and several of them sent mail.
-    expect(three.fetched).toEqual([true, true, true]);
+    // Several workers sent mail, and each that did fetched the snapshot into its own home (BullMQ
+    // does not promise every process a job: one starved on a busy machine has nothing to fetch).
     const sizes = three.byWorker.map((mails) => mails.size);
     expect(sizes.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2);
+    sizes.forEach((n, i) => {
+      if (n > 0) expect(three.fetched[i], `worker ${i} sent ${n} mails`).toBe(true);
+    });
     // Disjoint: no mail was written by two workers.
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(single.size);
     const union = new Map(three.byWorker.flatMap((mails) => [...mails]));

@@ -46,11 +46,12 @@ describe('frequency cap (real Redis)', () => {
 
   it('groups are independent, and a customer is free again once the window passes', async () => {
     const cap = new FrequencyCap(redis.client);
-    const shortWindow = { group: 'winback', windowDays: 300 / 86_400_000 }; // 300 ms
+    // Long enough that a busy machine cannot let it pass between the first calls.
+    const shortWindow = { group: 'winback', windowDays: 3_000 / 86_400_000 }; // 3 s
     expect(await cap.reserve(['w1'], shortWindow, 'first')).toEqual([true]);
     expect(await cap.reserve(['w1'], week, 'other-group')).toEqual([true]);
     expect(await cap.reserve(['w1'], shortWindow, 'second')).toEqual([false]);
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 3_100));
     expect(await cap.reserve(['w1'], shortWindow, 'second')).toEqual([true]);
   });
 

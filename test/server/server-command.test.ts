@@ -88,7 +88,10 @@ describe('tailor server', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk;
     });
-    const exited = new Promise<number | null>((resolveExit) => child.on('exit', (code) => resolveExit(code)));
+    // 'close' (after stdio drained), since the last stdout line is read once it exits.
+    const exited = new Promise<number | null>((resolveExit) =>
+      child.on('close', (code) => resolveExit(code)),
+    );
     try {
       const deadline = Date.now() + 30_000;
       // The listening line and the workers line are two writes; a pipe may hand them over apart.

@@ -16,7 +16,8 @@ export function runTailor(
     child.stdout.on('data', (c: Buffer) => (stdout += c));
     child.stderr.on('data', (c: Buffer) => (stderr += c));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': at 'exit' the last of stdout may still be in the pipe.
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 
