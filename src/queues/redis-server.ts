@@ -90,25 +90,39 @@ export function redisServerArgs(options: RedisServerOptions & { port: number }):
 
 export async function startRedisServer(options: RedisServerOptions): Promise<RedisServerHandle> {
   mkdirSync(options.dataDir, { recursive: true });
-  const port = options.port ?? (await freePort());
+  // A port found free can be taken before redis-server binds it (another process asked for
+  // one at the same moment): then, unless the caller chose the port, try another.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await startOnPort(options, port);
+    } catch (error) {
+      const taken = /Address already in use/i.test((error as Error).message);
+      if (!taken || options.port !== undefined || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function startOnPort(options: RedisServerOptions, port: number): Promise<RedisServerHandle> {
   const child = spawn('redis-server', redisServerArgs({ ...options, port }), {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-2000);
-  });
+  // redis-server logs to stdout, also why it could not start (a port in use, a bad flag).
+  let log = '';
+  const keepTail = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-2000);
+  };
+  child.stdout?.on('data', keepTail);
+  child.stderr?.on('data', keepTail);
   const spawnError = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'ENOENT' ? new RedisServerMissingError() : error),
     );
-    child.once('exit', (code) =>
-      reject(new Error(`redis-server exited with code ${code}: ${stderr.trim()}`)),
-    );
+    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code}: ${log.trim()}`)));
   });
   spawnError.catch(() => {});
   try {
-    await Promise.race([waitForPing(port), spawnError]);
+    await Promise.race([waitForPing(port, child.pid, () => child.exitCode !== null), spawnError]);
   } catch (error) {
     child.kill('SIGKILL'); // never leave a server behind that this call did not hand over
     throw error;
@@ -122,15 +136,26 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   };
 }
 
-async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
+/**
+ * Until the server with process id `pid` answers PING on the port (another redis-server could
+ * hold it, and would answer while ours fails to bind; behind a password the first answer
+ * counts); stops once `givenUp` says ours is gone.
+ */
+async function waitForPing(
+  port: number,
+  pid: number | undefined,
+  givenUp: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !givenUp()) {
     const client = new Redis({
       port,
       host: '127.0.0.1',
       lazyConnect: true,
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
+      commandTimeout: 1_000, // something else on the port may never answer
     });
     // A server with a password (extraArgs --requirepass) refuses the handshake once it is ready.
     let answeredNoAuth = false;
@@ -140,7 +165,10 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
     try {
       await client.connect();
       // AOF loading answers LOADING to commands: wait until it is really ready.
-      if ((await client.ping()) === 'PONG') return;
+      if ((await client.ping()) === 'PONG') {
+        const answering = /^process_id:(\d+)/m.exec(await client.info('server'))?.[1];
+        if (Number(answering) === pid) return;
+      }
     } catch (error) {
       if (answeredNoAuth || /^NOAUTH/.test((error as Error).message)) return;
       // otherwise: not up yet
