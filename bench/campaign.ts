@@ -43,7 +43,7 @@ import { SnapshotCache } from '../src/workers/snapshot-cache.js';
 import { StageMethods } from '../src/workers/stage-methods.js';
 import { BenchArgs, REPO_ROOT, UCI_ONLINE_RETAIL } from './bench-args.js';
 import { BenchProcess, type ProcessReport } from './bench-process.js';
-import { CpuSampler } from './cpu-sampler.js';
+import { CpuSampler, STOLEN, stolenSeconds } from './cpu-sampler.js';
 import { round, stageTimings } from './stage-timings.js';
 import { writeSyntheticRetailer } from './synthetic-retailer.js';
 
@@ -108,8 +108,11 @@ try {
       reportDir: reports,
       nodeArgs: workerNodeArgs,
     });
+    const stolenBefore = stolenSeconds();
+    const startedAt = performance.now();
     const done = await raw.finished();
-    return { ...(JSON.parse(done.stdout.trim()) as { jobsPerSecond: number }), report: done.report };
+    const stolen = stolenShare(stolenBefore, stolenSeconds(), (performance.now() - startedAt) / 1000);
+    return { ...(JSON.parse(done.stdout.trim()) as { jobsPerSecond: number }), report: done.report, stolen };
   };
   const rawBefore = await measureRaw('raw-bullmq-before');
   say(`reference: no-op BullMQ worker ${rawBefore.jobsPerSecond} jobs/s`);
@@ -271,6 +274,14 @@ try {
   const dispatch = await campaignStore.chunkTotals(run.runId, 'dispatch');
   const memory = parseInfo(await redis.info('memory'));
   const redisCampaignCpu = (await redisCpuSeconds()) - redisCpuBefore;
+  // AOF rewrites fork a child that writes the whole dataset: CPU and disk the workers also want.
+  const redisCpuInfo = parseInfo(await redis.info('cpu'));
+  const redisAof = {
+    rewrites: Number(parseInfo(await redis.info('persistence')).aof_rewrites ?? 0),
+    childCpuSeconds: round(
+      Number(redisCpuInfo.used_cpu_user_children) + Number(redisCpuInfo.used_cpu_sys_children),
+    ),
+  };
   // Where Redis spent the campaign's time: the commands by total µs (Lua scripts count as
   // `evalsha`, and the commands they call count again by name).
   const redisCommands = Object.entries(parseInfo(await redis.info('commandstats')))
@@ -340,6 +351,11 @@ try {
     dispatchCpuMicrosPerMail: Math.round((dispatchCpuTotal * 1e6) / Math.max(1, counts.sent)),
     rawBullmqJobsPerSecond: rawJobsPerSecond,
     rawBullmqRuns: [rawBefore.jobsPerSecond, rawAfter.jobsPerSecond],
+    // Cores' worth of CPU the host gave to other guests meanwhile: noise, not Tailor's doing.
+    stolenCores: {
+      dispatch: stolenShare(0, cpu.between(STOLEN, dispatchFrom, dispatchTo), stages.dispatch.seconds),
+      rawBullmqRuns: [rawBefore.stolen, rawAfter.stolen],
+    },
     emailsOverRawJobs: round(counts.sent / stages.dispatch.seconds / rawJobsPerSecond),
     llmCalls: generate.generateCalls ?? 0,
     copyKeys: generate.copyKeys ?? 0,
@@ -363,6 +379,7 @@ try {
       workers: workerReports.map((r) => r?.gcSeconds ?? null),
     },
     redisTopCommands: redisCommands,
+    redisAof,
     redisPeakMemoryMb: Math.round(Number(memory.used_memory_peak) / 1048576),
     redisMemoryAtEndMb: Math.round(Number(memory.used_memory) / 1048576),
     dispatchStats: dispatch,
@@ -388,4 +405,9 @@ function segmentationMethod(home: string): 'kmeans' | 'rfm-quantile' {
   } catch {
     return 'rfm-quantile';
   }
+}
+
+/** Stolen CPU seconds over a span, as cores (null when the machine does not say). */
+function stolenShare(before: number | null, after: number | null, seconds: number): number | null {
+  return before === null || after === null || seconds <= 0 ? null : round((after - before) / seconds);
 }

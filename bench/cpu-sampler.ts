@@ -23,8 +23,8 @@ export class CpuSampler {
 
   private sample(): void {
     const at = Date.now();
-    for (const [name, pid] of Object.entries(this.pids)) {
-      const seconds = pid === undefined ? null : cpuSecondsOf(pid);
+    for (const [name, pid] of Object.entries({ ...this.pids, [STOLEN]: undefined })) {
+      const seconds = name === STOLEN ? stolenSeconds() : pid === undefined ? null : cpuSecondsOf(pid);
       if (seconds === null) continue;
       let series = this.samples.get(name);
       if (!series) {
@@ -58,6 +58,23 @@ function valueAt(series: { at: number; seconds: number }[], at: number): number 
     }
   }
   return series[series.length - 1].seconds;
+}
+
+/** The series of `stolenSeconds`, sampled beside the processes. */
+export const STOLEN = '(stolen by the host)';
+
+/**
+ * CPU time the hypervisor gave other guests while this machine wanted it (/proc/stat's steal,
+ * all cores), or null off Linux. On a shared virtual machine it explains runs that are slow
+ * for no reason of their own.
+ */
+export function stolenSeconds(): number | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'latin1').slice(0, 200).split('\n')[0].trim().split(/\s+/);
+    return cpu[0] === 'cpu' && cpu.length > 8 ? Number(cpu[8]) / TICKS_PER_SECOND : null;
+  } catch {
+    return null;
+  }
 }
 
 /** utime + stime of a process (all its threads), or null once it is gone or off Linux. */
