@@ -111,7 +111,11 @@ try {
     const stolenBefore = stolenSeconds();
     const startedAt = performance.now();
     const done = await raw.finished();
-    const stolen = stolenShare(stolenBefore, stolenSeconds(), (performance.now() - startedAt) / 1000);
+    const stolenAfter = stolenSeconds();
+    const stolen = asCores(
+      stolenBefore === null || stolenAfter === null ? null : stolenAfter - stolenBefore,
+      (performance.now() - startedAt) / 1000,
+    );
     return { ...(JSON.parse(done.stdout.trim()) as { jobsPerSecond: number }), report: done.report, stolen };
   };
   const rawBefore = await measureRaw('raw-bullmq-before');
@@ -353,7 +357,7 @@ try {
     rawBullmqRuns: [rawBefore.jobsPerSecond, rawAfter.jobsPerSecond],
     // Cores' worth of CPU the host gave to other guests meanwhile: noise, not Tailor's doing.
     stolenCores: {
-      dispatch: stolenShare(0, cpu.between(STOLEN, dispatchFrom, dispatchTo), stages.dispatch.seconds),
+      dispatch: asCores(cpu.between(STOLEN, dispatchFrom, dispatchTo), stages.dispatch.seconds),
       rawBullmqRuns: [rawBefore.stolen, rawAfter.stolen],
     },
     emailsOverRawJobs: round(counts.sent / stages.dispatch.seconds / rawJobsPerSecond),
@@ -407,7 +411,7 @@ function segmentationMethod(home: string): 'kmeans' | 'rfm-quantile' {
   }
 }
 
-/** Stolen CPU seconds over a span, as cores (null when the machine does not say). */
-function stolenShare(before: number | null, after: number | null, seconds: number): number | null {
-  return before === null || after === null || seconds <= 0 ? null : round((after - before) / seconds);
+/** CPU seconds over a span of wall-clock seconds, as cores (null when the machine does not say). */
+function asCores(cpuSeconds: number | null, seconds: number): number | null {
+  return cpuSeconds === null || seconds <= 0 ? null : round(cpuSeconds / seconds);
 }

@@ -23,16 +23,20 @@ export class CpuSampler {
 
   private sample(): void {
     const at = Date.now();
-    for (const [name, pid] of Object.entries({ ...this.pids, [STOLEN]: undefined })) {
-      const seconds = name === STOLEN ? stolenSeconds() : pid === undefined ? null : cpuSecondsOf(pid);
-      if (seconds === null) continue;
-      let series = this.samples.get(name);
-      if (!series) {
-        series = [];
-        this.samples.set(name, series);
-      }
-      series.push({ at, seconds });
+    for (const [name, pid] of Object.entries(this.pids)) {
+      this.record(name, at, pid === undefined ? null : cpuSecondsOf(pid));
     }
+    this.record(STOLEN, at, stolenSeconds());
+  }
+
+  private record(name: string, at: number, seconds: number | null): void {
+    if (seconds === null) return;
+    let series = this.samples.get(name);
+    if (!series) {
+      series = [];
+      this.samples.set(name, series);
+    }
+    series.push({ at, seconds });
   }
 
   stop(): void {
