@@ -11,6 +11,11 @@ export interface ProcessReport {
   cpuSeconds: number;
   /** Main-thread garbage-collection pauses: scavenges (minor) and the rest (major). */
   gcSeconds?: { minor: number; major: number };
+  /** How many of those pauses. */
+  gcCount?: { minor: number; major: number };
+  /** Of cpuSeconds, the time spent in the kernel. */
+  systemCpuSeconds?: number;
+  pageFaults?: { minor: number; major: number };
 }
 
 const RSS_REPORT = fileURLToPath(new URL('./rss-report.js', import.meta.url));

@@ -373,6 +373,7 @@ try {
     cpuSeconds: {
       import: imported.report?.cpuSeconds ?? null,
       workers: workerReports.map((r) => r?.cpuSeconds ?? null),
+      workersInKernel: workerReports.map((r) => r?.systemCpuSeconds ?? null),
       ...(sink ? { smtpSink: sinkReport?.cpuSeconds ?? null } : {}),
       bench: round(process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6),
       // Redis while the campaign ran (enqueue to completed).
@@ -382,6 +383,10 @@ try {
       import: imported.report?.gcSeconds ?? null,
       workers: workerReports.map((r) => r?.gcSeconds ?? null),
     },
+    // To tell a slow run's causes apart: more collections (more garbage or survivors) or slower
+    // ones, and page faults (memory the kernel had to map in).
+    gcCount: { workers: workerReports.map((r) => r?.gcCount ?? null) },
+    pageFaults: { workers: workerReports.map((r) => r?.pageFaults ?? null) },
     redisTopCommands: redisCommands,
     redisAof,
     redisPeakMemoryMb: Math.round(Number(memory.used_memory_peak) / 1048576),
