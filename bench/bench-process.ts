@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,8 +49,19 @@ export class BenchProcess {
     this.child.stderr?.on('data', (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-20_000);
     });
+    // 'close', not 'exit': by then stdout is drained (the import's summary is its last line).
+    // The output is kept beside the report (a benchmark's --keep keeps both), e.g. for a
+    // worker started with --trace-gc.
+    const logPath = join(options.reportDir, `${label}.log`);
     this.exited = new Promise((resolve) =>
-      this.child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+      this.child.once('close', (code, signal) => {
+        try {
+          writeFileSync(logPath, `${this.stdout}\n--- stderr (last 20,000 characters)\n${this.stderr}`);
+        } catch {
+          // The benchmark's work directory is already gone: the log is only a diagnostic.
+        }
+        resolve(code ?? (signal ? 128 : 1));
+      }),
     );
   }
 

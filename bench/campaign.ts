@@ -116,7 +116,9 @@ try {
       stolenBefore === null || stolenAfter === null ? null : stolenAfter - stolenBefore,
       (performance.now() - startedAt) / 1000,
     );
-    return { ...(JSON.parse(done.stdout.trim()) as { jobsPerSecond: number }), report: done.report, stolen };
+    // Its figures are its last line (V8 may print before it, e.g. with --trace-gc).
+    const figures = JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '') as { jobsPerSecond: number };
+    return { ...figures, report: done.report, stolen };
   };
   const rawBefore = await measureRaw('raw-bullmq-before');
   say(`reference: no-op BullMQ worker ${rawBefore.jobsPerSecond} jobs/s`);
