@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { retentionDaysFromEnv } from '../config/retention.js';
 import { assertCampaignId } from '../dispatch/campaign-id.js';
 import { LuaScript } from '../dispatch/lua-script.js';
 import { SendLedger } from '../dispatch/send-ledger.js';
@@ -50,9 +51,7 @@ export class EarningsStore {
     private readonly redis: Redis,
     options: { retentionDays?: number } = {},
   ) {
-    this.retentionSeconds = Math.round(
-      (options.retentionDays ?? Number(process.env.TAILOR_RETENTION_DAYS ?? 180)) * 86_400,
-    );
+    this.retentionSeconds = Math.round((options.retentionDays ?? retentionDaysFromEnv()) * 86_400);
   }
 
   keys(campaignId: string) {

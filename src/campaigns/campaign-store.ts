@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { retentionDaysFromEnv } from '../config/retention.js';
 import type { CopyResult } from '../generation/copywriter.js';
 import type { CampaignSpec } from '../queues/campaign-spec.js';
 import type { SegmentProfile } from '../segmentation/segmenter.js';
@@ -51,8 +52,6 @@ export interface SegmentsResult {
   details: Record<string, unknown>;
 }
 
-const DEFAULT_RETENTION_DAYS = 180;
-
 /**
  * Campaigns and their runs in Redis: the run record, per-stage results (segments, predictions
  * per chunk, copy) and counters. Never order lines, never whole customer records.
@@ -62,7 +61,7 @@ export class CampaignStore {
 
   constructor(
     private readonly redis: Redis,
-    retentionDays = Number(process.env.TAILOR_RETENTION_DAYS ?? DEFAULT_RETENTION_DAYS),
+    retentionDays = retentionDaysFromEnv(),
   ) {
     this.retentionSeconds = Math.round(retentionDays * 86_400);
   }

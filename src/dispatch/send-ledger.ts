@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { ledgerRetentionDaysFromEnv, MS_PER_DAY } from '../config/retention.js';
 import type { Channel } from '../generation/copywriter.js';
 import { assertCampaignId } from './campaign-id.js';
 import { LuaScript } from './lua-script.js';
@@ -49,7 +50,7 @@ export interface LedgerCounts {
 }
 
 export interface SendLedgerOptions {
-  /** How long a campaign's ledger lives after its last write (default 180 days). */
+  /** How long a campaign's ledger lives after its last write (default TAILOR_LEDGER_RETENTION_DAYS: src/config/retention.ts). */
   retentionMs?: number;
   /** Key prefix (default `tailor:ledger`). */
   prefix?: string;
@@ -65,8 +66,6 @@ export interface ClaimOptions {
   /** How long the lease lasts without renewal (required with a token). */
   leaseMs?: number;
 }
-
-export const DEFAULT_LEDGER_RETENTION_MS = 180 * 86_400_000;
 
 /**
  * Long enough that a live holder always renews in time (it renews every third of it), short
@@ -251,7 +250,7 @@ export class SendLedger {
     private readonly redis: Redis,
     options: SendLedgerOptions = {},
   ) {
-    this.retentionMs = Math.round(options.retentionMs ?? DEFAULT_LEDGER_RETENTION_MS);
+    this.retentionMs = Math.round(options.retentionMs ?? ledgerRetentionDaysFromEnv() * MS_PER_DAY);
     if (!(this.retentionMs > 0))
       throw new Error(`ledger retention must be positive, got ${options.retentionMs}`);
     this.prefix = options.prefix ?? 'tailor:ledger';

@@ -116,6 +116,19 @@ describe('SendLedger', () => {
     const defaults = new SendLedger(redis);
     await defaults.claim('camp-c', ['C1:email']);
     expect(await redis.pttl(defaults.keys('camp-c').ledger)).toBeGreaterThan(179 * 86_400_000);
+    // An operator's TAILOR_LEDGER_RETENTION_DAYS applies to ledgers built without an explicit retention.
+    process.env.TAILOR_LEDGER_RETENTION_DAYS = '400';
+    try {
+      const configured = new SendLedger(redis);
+      await configured.claim('camp-d', ['C1:email']);
+      const ttl = await redis.pttl(configured.keys('camp-d').ledger);
+      expect(ttl).toBeGreaterThan(399 * 86_400_000);
+      expect(ttl).toBeLessThanOrEqual(400 * 86_400_000);
+      process.env.TAILOR_LEDGER_RETENTION_DAYS = 'forever';
+      expect(() => new SendLedger(redis)).toThrow(/TAILOR_LEDGER_RETENTION_DAYS .*'forever'/);
+    } finally {
+      delete process.env.TAILOR_LEDGER_RETENTION_DAYS;
+    }
   });
 
   it('claims and marks thousands of fields in one round trip each, and scans them', async () => {
