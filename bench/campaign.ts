@@ -116,8 +116,9 @@ try {
       stolenBefore === null || stolenAfter === null ? null : stolenAfter - stolenBefore,
       (performance.now() - startedAt) / 1000,
     );
-    // Its figures are its last line (V8 may print before it, e.g. with --trace-gc).
-    const figures = JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '') as { jobsPerSecond: number };
+    // Its figures are its last JSON line: V8 may print around it (--trace-gc, --trace-deopt).
+    const figuresLine = done.stdout.split('\n').findLast((line) => line.startsWith('{')) ?? '';
+    const figures = JSON.parse(figuresLine) as { jobsPerSecond: number };
     return { ...figures, report: done.report, stolen };
   };
   const rawBefore = await measureRaw('raw-bullmq-before');
