@@ -3,7 +3,7 @@
  *
  *   npm run bench:campaign -- --customers 100000 [--transport stream|smtp] [--json]
  *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--concurrency C] [--cpu-prof DIR] [--keep]
- *     [--worker-node-args='--single-threaded-gc' (the default)]
+ *     [--worker-node-args='--single-threaded-gc --no-allocation-site-pretenuring' (the default)]
  *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
  *
  * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
@@ -59,9 +59,12 @@ const cpuProf = args.has('cpu-prof') ? resolve(args.string('cpu-prof')) : undefi
 const chunkSize = args.integer('chunk-size', dispatchChunkSize());
 // Node flags of each `tailor worker` and of the reference, as ops/ starts workers: with one
 // worker process per core, --single-threaded-gc keeps V8's GC helper threads from competing with
-// the other workers (3-5 % less CPU per mail here). `--worker-node-args=` for Node's defaults.
+// the other workers (3-5 % less CPU per mail here), and --no-allocation-site-pretenuring keeps V8
+// from moving a hot allocation site's objects to the old generation, behind the scavenge storms of
+// ops/README ("Sizing and measured figures"). `--worker-node-args=` for Node's defaults.
 // (A V8 flag NODE_OPTIONS does not take, nor v8.setFlagsFromString once the heap exists.)
-const workerNodeArgs = args.string('worker-node-args', '--single-threaded-gc').split(' ').filter(Boolean);
+const WORKER_NODE_FLAGS = '--single-threaded-gc --no-allocation-site-pretenuring';
+const workerNodeArgs = args.string('worker-node-args', WORKER_NODE_FLAGS).split(' ').filter(Boolean);
 // Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
 const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
