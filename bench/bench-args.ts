@@ -22,6 +22,23 @@ export class BenchArgs {
     return value;
   }
 
+  /**
+   * `--name 'KEY=value KEY2=value'`: environment variables, space-separated (empty for none).
+   * A pair without `=` or with a bad name is an error naming it.
+   */
+  envPairs(name: string, fallback: string): Record<string, string> {
+    const pairs: Record<string, string> = {};
+    for (const pair of this.string(name, fallback).split(' ').filter(Boolean)) {
+      const at = pair.indexOf('=');
+      const key = pair.slice(0, at);
+      if (at <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+        throw new Error(`--${name}: '${pair}' is not NAME=value`);
+      }
+      pairs[key] = pair.slice(at + 1);
+    }
+    return pairs;
+  }
+
   integer(name: string, fallback?: number): number {
     const raw = this.string(name, fallback === undefined ? undefined : String(fallback));
     const value = Number(raw.replaceAll('_', ''));

@@ -4,6 +4,7 @@
  *   npm run bench:campaign -- --customers 100000 [--transport stream|smtp] [--json]
  *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--concurrency C] [--cpu-prof DIR] [--keep]
  *     [--worker-node-args='--single-threaded-gc --no-allocation-site-pretenuring' (the default)]
+ *     [--worker-env='NAME=value ...' (none by default)]
  *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
  *
  * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
@@ -65,6 +66,11 @@ const chunkSize = args.integer('chunk-size', dispatchChunkSize());
 // (A V8 flag NODE_OPTIONS does not take, nor v8.setFlagsFromString once the heap exists.)
 const WORKER_NODE_FLAGS = '--single-threaded-gc --no-allocation-site-pretenuring';
 const workerNodeArgs = args.string('worker-node-args', WORKER_NODE_FLAGS).split(' ').filter(Boolean);
+// Extra environment of each `tailor worker` and of the reference, none by default: for measuring
+// settings such as glibc malloc's (`--worker-env='MALLOC_TRIM_THRESHOLD_=268435456
+// MALLOC_MMAP_THRESHOLD_=4194304'`: a quarter fewer page faults, CPU inside the noise; ops/README.md).
+const WORKER_ENV = '';
+const workerEnv = args.envPairs('worker-env', WORKER_ENV);
 // Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
 const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
@@ -106,8 +112,10 @@ try {
   // The reference, on the same Redis, before and after the campaign (on a shared machine one of
   // the two may catch a busy moment): the better of the two is the bar.
   const measureRaw = async (label: string) => {
-    // The reference runs with the workers' Node flags too: the same tuning on both sides.
+    // The reference runs with the workers' Node flags and environment too: the same tuning on
+    // both sides.
     const raw = new BenchProcess(label, [join(import.meta.dirname, 'raw-bullmq.js'), redisServer.url], {
+      env: workerEnv,
       reportDir: reports,
       nodeArgs: workerNodeArgs,
     });
@@ -196,6 +204,7 @@ try {
     const label = `worker-${i + 1}`;
     const env: NodeJS.ProcessEnv = {
       ...baseEnv,
+      ...workerEnv,
       ...(ownHomes ? { TAILOR_HOME: join(work, label), TAILOR_SNAPSHOT_STORE: store } : {}),
       ...(smtpUrl ? { SMTP_URL: smtpUrl } : {}),
     };
@@ -335,6 +344,8 @@ try {
     transport,
     ownHomes,
     importNodeOptions,
+    workerNodeArgs: workerNodeArgs.join(' '),
+    workerEnv,
     segmentation: finished.segmenter,
     predictor: finished.predictor,
     copywriter: finished.copywriter,
