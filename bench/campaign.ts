@@ -69,8 +69,7 @@ const workerNodeArgs = args.string('worker-node-args', WORKER_NODE_FLAGS).split(
 // Extra environment of each `tailor worker` and of the reference, none by default: for measuring
 // settings such as glibc malloc's (`--worker-env='MALLOC_TRIM_THRESHOLD_=268435456
 // MALLOC_MMAP_THRESHOLD_=4194304'`: a quarter fewer page faults, CPU inside the noise; ops/README.md).
-const WORKER_ENV = '';
-const workerEnv = args.envPairs('worker-env', WORKER_ENV);
+const workerEnv = args.envPairs('worker-env', '');
 // Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
 const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
