@@ -4,7 +4,7 @@
  *   npm run bench:campaign -- --customers 100000 [--transport stream|smtp] [--json]
  *     [--workers 2] [--own-homes] [--seed 1] [--chunk-size 500] [--concurrency C] [--cpu-prof DIR] [--keep]
  *     [--worker-node-args='--single-threaded-gc --no-allocation-site-pretenuring' (the default)]
- *     [--worker-env='NAME=value ...' (none by default)]
+ *     [--worker-env='NAME=value ...' (none by default)] [--redis-args='--name value ...' (none by default)]
  *     [--data DIR] [--work DIR] [--cli PATH/bin/tailor.js] [--import-node-options=--max-semi-space-size=64]
  *
  * 1. Writes (or reuses) the synthetic retailer (bench:data) under .tailor/bench/data/.
@@ -70,6 +70,9 @@ const workerNodeArgs = args.string('worker-node-args', WORKER_NODE_FLAGS).split(
 // settings such as glibc malloc's (`--worker-env='MALLOC_TRIM_THRESHOLD_=268435456
 // MALLOC_MMAP_THRESHOLD_=4194304'`: a quarter fewer page faults, CPU inside the noise; ops/README.md).
 const workerEnv = args.envPairs('worker-env', '');
+// Extra redis-server arguments, none by default: for measuring Redis settings, such as how often
+// it rewrites its AOF (`--redis-args='--auto-aof-rewrite-min-size 1gb'`).
+const redisArgs = args.string('redis-args', '').split(' ').filter(Boolean);
 // Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
 const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC
@@ -104,7 +107,7 @@ mkdirSync(work, { recursive: true });
 execFileSync('sync');
 const reports = join(work, 'reports');
 mkdirSync(reports);
-const redisServer = await startRedisServer({ dataDir: join(work, 'redis') });
+const redisServer = await startRedisServer({ dataDir: join(work, 'redis'), extraArgs: redisArgs });
 const redis = createRedisClient(redisServer.url);
 const started: BenchProcess[] = [];
 try {
@@ -294,8 +297,10 @@ try {
   const redisCampaignCpu = (await redisCpuSeconds()) - redisCpuBefore;
   // AOF rewrites fork a child that writes the whole dataset: CPU and disk the workers also want.
   const redisCpuInfo = parseInfo(await redis.info('cpu'));
+  const persistence = parseInfo(await redis.info('persistence'));
   const redisAof = {
-    rewrites: Number(parseInfo(await redis.info('persistence')).aof_rewrites ?? 0),
+    rewrites: Number(persistence.aof_rewrites ?? 0),
+    sizeMbAtEnd: Math.round(Number(persistence.aof_current_size ?? 0) / 1048576),
     childCpuSeconds: round(
       Number(redisCpuInfo.used_cpu_user_children) + Number(redisCpuInfo.used_cpu_sys_children),
     ),
@@ -345,6 +350,7 @@ try {
     importNodeOptions,
     workerNodeArgs: workerNodeArgs.join(' '),
     workerEnv,
+    redisArgs: redisArgs.join(' '),
     segmentation: finished.segmenter,
     predictor: finished.predictor,
     copywriter: finished.copywriter,
