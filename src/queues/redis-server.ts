@@ -73,6 +73,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Redis rewrites its AOF only once the file passes this size (Redis's default is 64mb). A
+ * campaign writes its AOF fast (job moves, ledger marks, mail history: about 380 MB for
+ * 1,000,000 mails), and with the default Redis rewrote it 6 times during such a campaign's
+ * dispatch; each rewrite's child writes the whole dataset to disk while every acknowledged write
+ * waits for its `appendfsync always` fsync behind it, so the workers sat idle: 1.88–1.89 busy
+ * cores of 2 against 1.96–1.97 without rewrites in bench:campaign (ops/README.md). The cost is disk
+ * (up to about 1 GB of AOF plus a base file) and a longer replay when Redis restarts.
+ */
+export const AOF_REWRITE_MIN_SIZE = '1gb';
+
 export function redisServerArgs(options: RedisServerOptions & { port: number }): string[] {
   return [
     '--port', String(options.port),
@@ -82,6 +93,7 @@ export function redisServerArgs(options: RedisServerOptions & { port: number }):
     '--appendfsync', options.appendfsync ?? appendfsyncFromEnv(),
     '--maxmemory-policy', 'noeviction',
     '--save', '',
+    '--auto-aof-rewrite-min-size', AOF_REWRITE_MIN_SIZE,
     '--daemonize', 'no',
     '--loglevel', 'warning',
     ...(options.extraArgs ?? []),

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startRedisServer } from '../../src/queues/redis-server.js';
+import { appendfsyncFromEnv, startRedisServer } from '../../src/queues/redis-server.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tailor-redis-server-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -33,6 +34,21 @@ describe('startRedisServer', () => {
       await second.stop();
     } finally {
       await first.stop();
+    }
+  });
+
+  it('runs with the AOF on, no eviction, and AOF rewrites only past 1 GB', async () => {
+    const server = await startRedisServer({ dataDir: dataDir() });
+    const client = new Redis(server.url);
+    try {
+      const setting = async (name: string) => ((await client.config('GET', name)) as string[])[1];
+      expect(await setting('appendonly')).toBe('yes');
+      expect(await setting('appendfsync')).toBe(appendfsyncFromEnv());
+      expect(await setting('maxmemory-policy')).toBe('noeviction');
+      expect(await setting('auto-aof-rewrite-min-size')).toBe(String(1024 ** 3));
+    } finally {
+      client.disconnect();
+      await server.stop();
     }
   });
 });
