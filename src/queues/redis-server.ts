@@ -79,8 +79,8 @@ export async function freePort(): Promise<number> {
  * 1,000,000 mails), and with the default Redis rewrote it 6 times during such a campaign's
  * dispatch; each rewrite's child writes the whole dataset to disk while every acknowledged write
  * waits for its `appendfsync always` fsync behind it, so the workers sat idle: 1.88–1.89 busy
- * cores of 2 against 1.96–1.97 without rewrites in bench:campaign (ops/README.md). The cost is disk
- * (up to about 1 GB of AOF plus a base file) and a longer replay when Redis restarts.
+ * cores of 2 against 1.96–1.97 without rewrites in bench:campaign (ops/README.md). The cost is
+ * disk (up to about 1 GB of AOF plus a base file) and a longer replay when Redis restarts.
  */
 export const AOF_REWRITE_MIN_SIZE = '1gb';
 
