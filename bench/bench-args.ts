@@ -22,13 +22,18 @@ export class BenchArgs {
     return value;
   }
 
+  /** `--name 'a b c'`: space-separated words (an empty value for none). */
+  words(name: string, fallback: string): string[] {
+    return this.string(name, fallback).split(' ').filter(Boolean);
+  }
+
   /**
    * `--name 'KEY=value KEY2=value'`: environment variables, space-separated (empty for none).
    * A pair without `=` or with a bad name is an error naming it.
    */
   envPairs(name: string, fallback: string): Record<string, string> {
     const pairs: Record<string, string> = {};
-    for (const pair of this.string(name, fallback).split(' ').filter(Boolean)) {
+    for (const pair of this.words(name, fallback)) {
       const at = pair.indexOf('=');
       const key = pair.slice(0, at);
       if (at <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {

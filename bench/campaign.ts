@@ -65,14 +65,14 @@ const chunkSize = args.integer('chunk-size', dispatchChunkSize());
 // ops/README ("Sizing and measured figures"). `--worker-node-args=` for Node's defaults.
 // (A V8 flag NODE_OPTIONS does not take, nor v8.setFlagsFromString once the heap exists.)
 const WORKER_NODE_FLAGS = '--single-threaded-gc --no-allocation-site-pretenuring';
-const workerNodeArgs = args.string('worker-node-args', WORKER_NODE_FLAGS).split(' ').filter(Boolean);
+const workerNodeArgs = args.words('worker-node-args', WORKER_NODE_FLAGS);
 // Extra environment of each `tailor worker` and of the reference, none by default: for measuring
 // settings such as glibc malloc's (`--worker-env='MALLOC_TRIM_THRESHOLD_=268435456
 // MALLOC_MMAP_THRESHOLD_=4194304'`: a quarter fewer page faults, CPU inside the noise; ops/README.md).
 const workerEnv = args.envPairs('worker-env', '');
 // Extra redis-server arguments, none by default: for measuring Redis settings, such as how often
 // it rewrites its AOF (`--redis-args='--auto-aof-rewrite-min-size 1gb'`).
-const redisArgs = args.string('redis-args', '').split(' ').filter(Boolean);
+const redisArgs = args.words('redis-args', '');
 // Jobs in parallel per queue in each worker (`tailor worker --concurrency`); default per stage.
 const workerArgs = args.has('concurrency') ? ['--concurrency', String(args.integer('concurrency'))] : [];
 // NODE_OPTIONS of the import process: a larger young generation cuts its CPU by about 40 % (GC

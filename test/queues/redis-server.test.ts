@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRedisClient } from '../../src/queues/redis-connection.js';
 import { appendfsyncFromEnv, startRedisServer } from '../../src/queues/redis-server.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tailor-redis-server-'));
@@ -39,7 +39,7 @@ describe('startRedisServer', () => {
 
   it('runs with the AOF on, no eviction, and AOF rewrites only past 1 GB', async () => {
     const server = await startRedisServer({ dataDir: dataDir() });
-    const client = new Redis(server.url);
+    const client = createRedisClient(server.url);
     try {
       const setting = async (name: string) => ((await client.config('GET', name)) as string[])[1];
       expect(await setting('appendonly')).toBe('yes');
